@@ -1,0 +1,48 @@
+# gridgov — two commands: `make run` (set up, seed the demo, serve) and `make test` (set up, run every test).
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= gridgov.settings
+
+.PHONY: run test setup os-deps venv db migrate seed serve worker bench stop clean-db
+
+run: setup seed
+	@bash scripts/serve.sh $(HOST) $(PORT)
+
+test: setup
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+setup: os-deps venv db migrate
+
+os-deps:
+	@bash scripts/ensure_os_packages.sh
+
+# The venv is rebuilt only when requirements.txt changes (stamp file).
+venv: .venv/.stamp
+.venv/.stamp: requirements.txt
+	@test -x $(PY) || python3 -m venv .venv
+	@$(PIP) install -q --upgrade pip >/dev/null
+	@$(PIP) install -q -r requirements.txt
+	@touch $@
+
+db:
+	@if [ -z "$$DATABASE_URL" ]; then bash scripts/pg.sh start; fi
+
+migrate:
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py collectstatic --noinput -v 0
+
+seed:
+	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py create_demo_accounts
+
+serve:
+	@bash scripts/serve.sh $(HOST) $(PORT)
+
+bench: setup
+	$(PY) bench/locate_bench.py
+
+stop:
+	@bash scripts/pg.sh stop

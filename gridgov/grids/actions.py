@@ -1,0 +1,131 @@
+"""Every write to grid units goes through here (atomic; boundary history kept)."""
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.db import connection, transaction
+from django.utils import timezone
+
+from gridgov.errors import FieldError
+
+from .models import GridBoundary, GridUnit, level_for_code, parent_code
+
+# Two boundaries closer than this (degrees, ~1 cm) are the same boundary: re-importing the same
+# file must change nothing even after a round trip through another format.
+SAME_BOUNDARY_TOLERANCE = 1e-7
+
+
+@dataclass
+class UnitInput:
+    code: str
+    name: str
+    geom: GEOSGeometry  # MultiPolygon, EPSG:4326, valid
+    population: int | None = None
+    ref: str = ""  # where it came from (feature number), for error messages
+
+
+@dataclass
+class UpsertResult:
+    created: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+
+    def summary(self):
+        return {"created": len(self.created), "changed": len(self.changed), "unchanged": len(self.unchanged)}
+
+
+def _as_multipolygon(geom):
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon(geom, srid=geom.srid)
+    return geom
+
+
+def check_inputs(units, existing_codes):
+    """Codes well-formed, unique, and each parent present (in the batch or already stored)."""
+    seen = set()
+    batch_codes = {u.code for u in units}
+    for u in units:
+        level = level_for_code(u.code)
+        if level is None:
+            raise FieldError("code", "malformed_code",
+                             f"{u.ref}编码 {u.code!r} 格式错误：应为 6/9/12/15 位数字",
+                             f"{u.ref}code {u.code!r} is malformed: 6, 9, 12 or 15 digits expected")
+        if u.code in seen:
+            raise FieldError("code", "duplicate_code", f"{u.ref}编码 {u.code} 重复", f"{u.ref}duplicate code {u.code}")
+        seen.add(u.code)
+        p = parent_code(u.code)
+        if p and p not in batch_codes and p not in existing_codes:
+            raise FieldError("parent", "missing_parent",
+                             f"{u.ref}{u.code} 的上级 {p} 不存在（既不在文件中也不在数据库中）",
+                             f"{u.ref}parent {p} of {u.code} is neither in the file nor in the database")
+        if not (u.name or "").strip():
+            raise FieldError("name", "required", f"{u.ref}{u.code} 缺少名称", f"{u.ref}{u.code} has no name")
+
+
+@transaction.atomic
+def do_upsert_units(units, source="", now=None):
+    """Create or update grid units; a changed boundary closes the old version and opens a new one.
+
+    All or nothing: inputs are checked before anything is written, and the whole batch runs in
+    one transaction. Parents are written before their children (shorter codes first).
+    """
+    now = now or timezone.now()
+    units = sorted(units, key=lambda u: (len(u.code), u.code))
+    existing = {u.code: u for u in GridUnit.objects.filter(code__in=[u.code for u in units])}
+    all_codes = set(GridUnit.objects.filter(code__in={parent_code(u.code) for u in units} - {None})
+                    .values_list("code", flat=True)) | set(existing)
+    check_inputs(units, all_codes)
+    result = UpsertResult()
+    ids_by_code = dict(GridUnit.objects.filter(code__in=all_codes).values_list("code", "id"))
+    touched = []
+    new_boundaries = []
+    for level_len in (6, 9, 12, 15):
+        fresh = []
+        for u in (x for x in units if len(x.code) == level_len):
+            geom = _as_multipolygon(u.geom)
+            old = existing.get(u.code)
+            if old is None:
+                fresh.append(GridUnit(code=u.code, name=u.name.strip(), level=level_for_code(u.code),
+                                      parent_id=ids_by_code.get(parent_code(u.code)), geom=geom,
+                                      population=u.population))
+                continue
+            same_geom = old.geom.equals_exact(geom, SAME_BOUNDARY_TOLERANCE)
+            same_attrs = old.name == u.name.strip() and (u.population is None or old.population == u.population) \
+                and old.is_active
+            if same_geom and same_attrs:
+                result.unchanged.append(u.code)
+                continue
+            if not same_geom or old.name != u.name.strip():
+                GridBoundary.objects.filter(unit=old, valid_to__isnull=True).update(valid_to=now)
+                new_boundaries.append(GridBoundary(unit=old, geom=geom, name=u.name.strip(), valid_from=now,
+                                                   source=source))
+            old.geom, old.name, old.is_active = geom, u.name.strip(), True
+            if u.population is not None:
+                old.population = u.population
+            old.save(update_fields=["geom", "name", "is_active", "population", "updated_at"])
+            touched.append(old.id)
+            result.changed.append(u.code)
+        created = GridUnit.objects.bulk_create(fresh, batch_size=1000)
+        for unit in created:
+            ids_by_code[unit.code] = unit.id
+            touched.append(unit.id)
+            result.created.append(unit.code)
+            new_boundaries.append(GridBoundary(unit=unit, geom=unit.geom, name=unit.name, valid_from=now,
+                                               source=source))
+    GridBoundary.objects.bulk_create(new_boundaries, batch_size=1000)
+    _refresh_areas(touched)
+    return result
+
+
+def _refresh_areas(unit_ids):
+    """Areas on the spheroid, in m² — computed by PostGIS, never in square degrees."""
+    if not unit_ids:
+        return
+    with connection.cursor() as cur:
+        cur.execute("UPDATE grids_gridunit SET area_m2 = ST_Area(geom::geography) WHERE id = ANY(%s)", [unit_ids])
+        cur.execute("UPDATE grids_gridboundary SET area_m2 = ST_Area(geom::geography) "
+                    "WHERE unit_id = ANY(%s) AND area_m2 IS NULL", [unit_ids])
+
+
+@transaction.atomic
+def do_assign_workers(unit, users):
+    unit.workers.set(users)

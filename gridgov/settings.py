@@ -1,0 +1,165 @@
+"""gridgov settings. Everything deployment-specific comes from the environment."""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
+
+
+DEBUG = env_bool("GRIDGOV_DEBUG", True)
+SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or (
+    "dev-only-insecure-key-set-GRIDGOV_SECRET_KEY-in-production" if DEBUG else None
+)
+if not SECRET_KEY:
+    raise RuntimeError("GRIDGOV_SECRET_KEY must be set when GRIDGOV_DEBUG is off")
+ALLOWED_HOSTS = os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaflet",
+    "gridgov.accounts",
+    "gridgov.grids",
+    "geodata",
+    "maps",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gridgov.urls"
+WSGI_APPLICATION = "gridgov.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL (any PostGIS >= 3.1) replaces the project-local cluster started by
+# scripts/pg.sh (unix socket under var/pg/run, port 54329, trust auth, listening on loopback only).
+_LOCAL_DB = {
+    "ENGINE": "django.contrib.gis.db.backends.postgis",
+    "NAME": "gridgov",
+    "USER": "gridgov",
+    "HOST": str(BASE_DIR / "var" / "pg" / "run"),
+    "PORT": os.environ.get("GRIDGOV_PGPORT", "54329"),
+}
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+else:
+    DATABASES = {"default": {**_LOCAL_DB, "CONN_MAX_AGE": 60}}
+DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("GRIDGOV_TEST_DB", "test_gridgov")
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+
+# Time: stored in UTC, shown in Asia/Shanghai.
+USE_TZ = True
+TIME_ZONE = "Asia/Shanghai"
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [d for d in [BASE_DIR / "var" / "assets"] if d.exists()]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Spatial reference policy (one place) -------------------------------------------------------
+# Storage: WGS-84 lon/lat. CGCS2000 (EPSG:4490) input is accepted as identical to WGS-84 at the
+# metre level. Areas and distances are computed on the geography type (metres on the spheroid);
+# GRIDGOV_METRIC_SRID is the CGCS2000 3-degree Gauss-Krueger zone used where planar metres are
+# needed (4549 = central meridian 120E, the zone of the demo county).
+GRIDGOV_STORAGE_SRID = 4326
+GRIDGOV_METRIC_SRID = int(os.environ.get("GRIDGOV_METRIC_SRID", "4549"))
+GRIDGOV_COUNTY_CODE = os.environ.get("GRIDGOV_COUNTY_CODE", "320831")
+# Points farther than this from every grid are refused by locate (metres).
+GRIDGOV_LOCATE_MAX_DISTANCE_M = float(os.environ.get("GRIDGOV_LOCATE_MAX_DISTANCE_M", "0"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "gridgov.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "gridgov API",
+    "DESCRIPTION": "网格化治理 / grid-governance platform API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from the sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (33.03, 119.02),
+    "DEFAULT_ZOOM": 10,
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 18,
+    # No internet on county networks: no base map unless one is configured.
+    "TILES": [(t.split("|")[0], t.split("|")[1], {"attribution": ""})
+              for t in os.environ.get("GRIDGOV_TILES", "").split(";") if "|" in t],
+    "RESET_VIEW": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "WARNING")},
+}
+
+# GDAL < 3.9 cannot block network access from CRS definitions. Grid files are imported by
+# administrators from local disk, and the importer refuses remote CRS definitions itself.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
