@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "procrastinate.contrib.django",
     "gridgov.accounts",
     "gridgov.grids",
     "geodata",
