@@ -79,7 +79,8 @@ _LOCAL_DB = {
     "NAME": "gridgov",
     "USER": "gridgov",
     "HOST": str(BASE_DIR / "var" / "pg" / "run"),
-    "PORT": os.environ.get("GRIDGOV_PGPORT", "54329"),
+    "PORT": os.environ.get("GRIDGOV_PGPORT") or (
+        (BASE_DIR / "var/pg/port").read_text().strip() if (BASE_DIR / "var/pg/port").exists() else "54329"),
 }
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}

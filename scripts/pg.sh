@@ -7,7 +7,25 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PGDATA="$ROOT/var/pg/data"
 PGSOCK="$ROOT/var/pg/run"
-PGPORT="${GRIDGOV_PGPORT:-54329}"
+# The port is chosen once per checkout (first free one from 54329) and remembered in var/pg/port,
+# so two checkouts on one machine (a developer's and CI's) never collide.
+pick_port() {
+  python3 - <<'PY'
+import socket
+for port in range(54329, 54429):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+PY
+}
+mkdir -p "$ROOT/var/pg"
+if [ -n "${GRIDGOV_PGPORT:-}" ]; then PGPORT=$GRIDGOV_PGPORT
+elif [ -s "$ROOT/var/pg/port" ]; then PGPORT=$(cat "$ROOT/var/pg/port")
+else PGPORT=$(pick_port); echo "$PGPORT" > "$ROOT/var/pg/port"; fi
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$BIN/initdb" ] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql" >&2; exit 1; }
 
