@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= gridgov.settings
 
-.PHONY: run test setup os-deps venv db migrate seed serve worker bench stop clean-db
+.PHONY: run test setup os-deps venv assets db migrate seed serve bench stop
 
 run: setup seed
 	@bash scripts/serve.sh $(HOST) $(PORT)
@@ -14,7 +14,10 @@ run: setup seed
 test: setup
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-setup: os-deps venv db migrate
+setup: os-deps venv assets db migrate
+
+assets:
+	@bash scripts/assets.sh
 
 os-deps:
 	@bash scripts/ensure_os_packages.sh
