@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "gridgov.grids",
     "geodata",
     "maps",
+    "gridgov.cases",
+    "gridgov.workcal",
+    "gridgov.departments",
 ]
 
 MIDDLEWARE = [
@@ -165,3 +168,9 @@ LOGGING = {
 # GDAL < 3.9 cannot block network access from CRS definitions. Grid files are imported by
 # administrators from local disk, and the importer refuses remote CRS definitions itself.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Working calendar (工作日/工作时) --------------------------------------------------------------
+# Working periods of a working day, local to GRIDGOV_WORK_TZ. Env form: "08:30-12:00,13:30-17:30".
+GRIDGOV_WORK_TZ = os.environ.get("GRIDGOV_WORK_TZ", "Asia/Shanghai")
+GRIDGOV_WORK_HOURS = [tuple(p.strip().split("-", 1)) for p in
+                      os.environ.get("GRIDGOV_WORK_HOURS", "08:30-12:00,13:30-17:30").split(",") if p.strip()]
