@@ -8,6 +8,7 @@ from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from gridgov.accounts.models import Role
 from gridgov.errors import FieldError
 from gridgov.workcal.actions import do_set_calendar_day
 from gridgov.workcal.calendar import WorkCalendar, calendar_coverage, is_workday, library_covers, parse_work_hours
@@ -283,3 +284,22 @@ def test_malformed_work_hours_are_refused_at_startup():
     with override_settings(GRIDGOV_WORK_HOURS=[("09:00", "08:00")]):
         assert "gridgov.E101" in [e.id for e in run_checks(tags=["gridgov"])]
     assert "gridgov.E101" not in [e.id for e in run_checks(tags=["gridgov"])]
+
+
+@pytest.mark.django_db
+def test_the_admin_list_warns_about_a_year_without_an_official_schedule(client):
+    from django.utils import timezone
+
+    from tests.factories import make_user
+
+    admin_user = make_user("root", Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    do_set_calendar_day(date(2025, 3, 8), True, "临时调休上班")
+    page = client.get("/admin/workcal/calendarday/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "临时调休上班" in body and "休息日（日历库）" in body  # what the library would have said
+    this_year = timezone.localdate().year
+    for year in (this_year, this_year + 1):
+        assert (f"{year} 年尚无官方节假日安排" in body) == (not library_covers(year))
+    assert client.get("/admin/workcal/calendarday/add/").status_code == 200
