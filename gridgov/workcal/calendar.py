@@ -108,6 +108,7 @@ class WorkCalendar:
     overrides: dict = field(default_factory=dict)  # date → bool
     windows: tuple = DEFAULT_WORK_HOURS  # ((time, time), ...) or (("HH:MM", "HH:MM"), ...)
     tz: ZoneInfo = None
+    _days: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # per-instance memo
 
     def __post_init__(self):
         if self.windows and isinstance(self.windows[0][0], str):
@@ -132,6 +133,12 @@ class WorkCalendar:
     def is_workday(self, day):
         if isinstance(day, datetime):
             raise TypeError("is_workday takes a date; convert the datetime to local time first")
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day):
         if day in self.overrides:
             return self.overrides[day]
         if library_covers(day.year):
