@@ -12,6 +12,7 @@ api_v1 = [
     path("grids/locate/", grids_api.locate_view, name="grid-locate"),
     path("grids/", grids_api.grid_list_view, name="grid-list"),
     path("grids/<str:code>/", grids_api.grid_detail_view, name="grid-detail"),
+    path("", include("gridgov.cases.urls")),
 ]
 
 urlpatterns = [

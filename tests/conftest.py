@@ -20,3 +20,19 @@ def api(worker):
     client = APIClient()
     client.force_authenticate(worker)
     return client
+
+
+@pytest.fixture
+def categories(db):
+    """The shipped category list (data/categories.csv)."""
+    from tests.factories import seed_test_categories
+
+    seed_test_categories()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Photos written under a temporary MEDIA_ROOT and private root, not var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GRIDGOV_PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return tmp_path

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "gridgov.cases"
+    label = "cases"
+    verbose_name = _("案卷")
+
+    def ready(self):
+        # HEIC/HEIF (iPhone and many Android cameras) readable by Pillow everywhere photos are opened.
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()

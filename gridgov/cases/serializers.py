@@ -1,0 +1,241 @@
+"""Output shapes of the case API, with citizens' personal data masked by role (access.sees_personal_data).
+
+Input is parsed by gridgov.cases.inputs (bilingual field errors); CaseCreateRequestSerializer only
+documents it in the OpenAPI schema.
+"""
+from django.urls import reverse
+from rest_framework import serializers
+
+from . import access
+from .models import Case, CasePhoto, Category, Channel, Status, Urgency
+from .photos import FLAG_LABELS
+
+PERSONAL_FIELDS = ("contact_name", "contact_phone")
+
+
+def _user(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+def mask_value(name, value):
+    if name == "contact_name":
+        return access.mask_name(value)
+    if name == "contact_phone":
+        return access.mask_phone(value)
+    return value
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    group = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "group"]
+
+    def get_group(self, obj) -> dict | None:
+        return {"code": obj.parent.code, "name": obj.parent.name} if obj.parent_id else None
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_name = serializers.CharField(source="parent.name", default=None, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    default_urgency_label = serializers.CharField(source="get_default_urgency_display", read_only=True)
+    warning_colour_label = serializers.CharField(source="get_warning_colour_display", read_only=True)
+    # Plain strings (values listed) so the OpenAPI schema has one enum per choice set.
+    default_urgency = serializers.CharField(read_only=True, help_text="normal | urgent | emergency")
+    response_limit_unit = serializers.CharField(read_only=True, help_text="minutes | hours | work_hours | work_days")
+    handling_limit_unit = serializers.CharField(read_only=True, help_text="minutes | hours | work_hours | work_days")
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "level", "parent", "parent_name", "kind", "kind_label", "default_urgency",
+                  "default_urgency_label", "response_limit", "response_limit_unit", "handling_limit",
+                  "handling_limit_unit", "warning_colour", "warning_colour_label", "duplicate_radius_m",
+                  "duplicate_window_hours", "keywords", "is_active"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    exif_point = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CasePhoto
+        fields = ["id", "kind", "url", "thumbnail_url", "original_url", "width", "height", "exif_point",
+                  "exif_taken_at", "distance_m", "time_offset_s"]
+
+    def get_url(self, obj) -> str:
+        return obj.image.url
+
+    def get_thumbnail_url(self, obj) -> str:
+        return obj.thumbnail.url
+
+    def get_original_url(self, obj) -> str | None:
+        user = _user(self.context)
+        if user is None or not access.can_see_original_photo(user, obj.case):
+            return None
+        return reverse("case-photo-original", args=[obj.case.number, obj.pk])
+
+    def get_exif_point(self, obj) -> list | None:
+        return [round(obj.exif_point.x, 7), round(obj.exif_point.y, 7)] if obj.exif_point else None
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    category = CategoryRefSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    reporter = serializers.SerializerMethodField()
+    follow_up_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    flags = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    personal_data_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["number", "client_uuid", "lon", "lat", "input_datum", "input_lon", "input_lat", "gps_accuracy_m",
+                  "address", "grid_code", "grid_name", "ancestors", "category", "description", "urgency",
+                  "urgency_label", "priority", "channel", "channel_label", "reporter", "contact_name",
+                  "contact_phone", "personal_data_masked", "status", "status_label", "resolved_on_spot",
+                  "resolution_note", "closed_at", "follow_up_of", "repeat_count", "flags", "occurred_at",
+                  "reported_at", "received_at", "photos"]
+
+    def get_lon(self, obj) -> float:
+        return round(obj.point.x, 7)
+
+    def get_lat(self, obj) -> float:
+        return round(obj.point.y, 7)
+
+    def get_reporter(self, obj) -> dict:
+        return {"username": obj.reporter.username, "name": str(obj.reporter)}
+
+    def get_flags(self, obj) -> list:
+        out = []
+        for flag in obj.flags or []:
+            zh, en = FLAG_LABELS.get(flag.get("code"), (flag.get("code"), flag.get("code")))
+            out.append({**flag, "message": zh, "message_en": en})
+        return out
+
+    def get_personal_data_masked(self, obj) -> bool:
+        return not access.sees_personal_data(_user(self.context), obj)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if data["personal_data_masked"]:
+            for name in PERSONAL_FIELDS:
+                data[name] = mask_value(name, data[name])
+        return data
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(source="actor_label")
+    action = serializers.CharField()
+    before = serializers.JSONField()
+    after = serializers.JSONField()
+
+
+HIDDEN_IN_HISTORY = {"id", "client_uuid"}
+
+
+def history_data(events, masked):
+    out = []
+    for e in events:
+        entry = HistoryEntrySerializer(e).data
+        for side in ("before", "after"):
+            values = entry[side]
+            if isinstance(values, dict):
+                values = {k: v for k, v in values.items() if k not in HIDDEN_IN_HISTORY}
+                if masked:
+                    values = {k: mask_value(k, v) if isinstance(v, str) else v for k, v in values.items()}
+                entry[side] = values
+        out.append(entry)
+    return out
+
+
+class CaseDetailSerializer(CaseSerializer):
+    follow_ups = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + ["follow_ups", "history"]
+
+    def get_follow_ups(self, obj) -> list:
+        return list(obj.follow_ups.order_by("received_at").values("number", "received_at"))
+
+    def get_history(self, obj) -> list:
+        from .selectors import case_history
+
+        return history_data(case_history(obj), not access.sees_personal_data(_user(self.context), obj))
+
+
+class CandidateSerializer(serializers.Serializer):
+    """A possible duplicate: no personal data, whoever asks."""
+
+    number = serializers.CharField(source="case.number")
+    distance_m = serializers.FloatField()
+    category = CategoryRefSerializer(source="case.category")
+    description = serializers.CharField(source="case.description")
+    status = serializers.CharField(source="case.status")
+    grid_name = serializers.CharField(source="case.grid_name")
+    received_at = serializers.DateTimeField(source="case.received_at")
+    repeat_count = serializers.IntegerField(source="case.repeat_count")
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_lon(self, obj) -> float:
+        return round(obj.case.point.x, 7)
+
+    def get_lat(self, obj) -> float:
+        return round(obj.case.point.y, 7)
+
+    def get_thumbnail_url(self, obj) -> str | None:
+        photo = next(iter(obj.case.photos.all()), None)
+        return photo.thumbnail.url if photo else None
+
+
+class CaseCreateRequestSerializer(serializers.Serializer):
+    """Documents the create request (JSON or multipart/form-data; photos only in multipart)."""
+
+    client_uuid = serializers.UUIDField(help_text="generated by the client; a retry with the same UUID returns "
+                                                  "the first case (200) / 客户端生成，重试不会重复建案")
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    datum = serializers.ChoiceField(["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84")
+    gps_accuracy_m = serializers.FloatField(required=False)
+    category = serializers.CharField(help_text="subcategory code / 小类编码")
+    description = serializers.CharField(required=False, allow_blank=True)
+    urgency = serializers.ChoiceField(Urgency.choices, required=False, help_text="default: the category's")
+    channel = serializers.ChoiceField(Channel.choices, default=Channel.GRID_PATROL)
+    address = serializers.CharField(required=False, allow_blank=True)
+    contact_name = serializers.CharField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True)
+    occurred_at = serializers.DateTimeField(required=False)
+    reported_at = serializers.DateTimeField(required=False, help_text="device time when the report was made")
+    follow_up_of = serializers.CharField(required=False, help_text="number of the open case this repeats")
+    resolved_on_spot = serializers.BooleanField(default=False)
+    resolution_note = serializers.CharField(required=False, allow_blank=True)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6,
+                                   help_text="1-6 JPEG/PNG/HEIC (multipart)")
+    after_photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=6)
+
+
+class CaseUpdateRequestSerializer(serializers.Serializer):
+    category = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    urgency = serializers.ChoiceField(Urgency.choices, required=False)
+    status = serializers.ChoiceField(Status.choices, required=False)
+    address = serializers.CharField(required=False, allow_blank=True)
+    contact_name = serializers.CharField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True)
+    lon = serializers.FloatField(required=False)
+    lat = serializers.FloatField(required=False)
+    datum = serializers.CharField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, help_text="why / 修改原因")
