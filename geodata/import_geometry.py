@@ -82,8 +82,9 @@ def layer_to_storage(layer, srid=None, datum=WGS84):
     problems, repairs = [], []
     src = srs_for_srid(srid) if srid else layer.srs
     if src is None:
-        problems.append(Problem(layer.label, None, "缺少坐标系（如 Shapefile 没有 .prj 文件）：请用 --srid 指定，如 --srid 4490",
-                                "no coordinate system (e.g. the shapefile has no .prj): give one with --srid, e.g. --srid 4490"))
+        note_zh, note_en = layer.crs_note
+        problems.append(Problem(layer.label, None, f"缺少坐标系{note_zh}：请用 --srid 指定，如 --srid 4490",
+                                f"no coordinate system{note_en}: give one with --srid, e.g. --srid 4490"))
         return geoms, problems, repairs
     try:
         transform = None if _is_storage_crs(src) else _gdal_transformer(src)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.gdal.prototypes import ds as capi
 
-from .import_sources import Problem, open_dataset
+from .import_sources import Problem, open_dataset, sibling
 
 ROLES = ("code", "name", "parent", "population")
 ROLE_ZH = {"code": "编码", "name": "名称", "parent": "上级编码", "population": "人口"}
@@ -36,6 +36,7 @@ class LayerData:
     wkbs: list = field(default_factory=list)  # bytes, or None when the feature has no geometry
     geom_types: list = field(default_factory=list)
     bad: set = field(default_factory=set)  # indexes already refused while reading
+    crs_note: tuple = ("", "")  # why there is no CRS, when there is none (zh, en)
 
     def __len__(self):
         return len(self.refs)
@@ -87,7 +88,12 @@ def read_sources(sources, requested_fields, layer_names=(), progress=None, progr
     for source in sources:
         ds = open_dataset(source)
         available = [ds[i] for i in range(ds.layer_count)]
-        chosen = [lyr for lyr in available if not layer_names or lyr.name in layer_names]
+        spatial = [lyr for lyr in available if capi.get_fd_geom_type(lyr._ldefn) != WKB_NONE]
+        # Without --layer, attribute-only tables (e.g. QGIS's layer_styles in a GeoPackage) are skipped.
+        chosen = [lyr for lyr in available if lyr.name in layer_names] if layer_names else spatial
+        if available and not spatial:
+            problems.append(Problem(source.label, None, "文件中没有带几何的图层（不是地理数据）",
+                                    "no layer of the file has geometry (not geodata)"))
         if layer_names:
             missing = set(layer_names) - {lyr.name for lyr in available}
             for name in sorted(missing):
@@ -124,6 +130,9 @@ def _read_layer(lyr, source, label, requested_fields, progress, progress_every):
     if problems:
         return None, problems
     data = LayerData(label=label, srs=lyr.srs)
+    if data.srs is None and source.driver == "ESRI Shapefile":
+        data.crs_note = (("（.prj 文件内容无法识别）", " (the .prj file cannot be understood)")
+                         if sibling(source.path, ".prj") else ("（没有 .prj 文件）", " (there is no .prj file)"))
     columns = {"code": data.codes, "name": data.names, "parent": data.parents, "population": data.populations}
     total = lyr.num_feat
     number = 0

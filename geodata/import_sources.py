@@ -106,9 +106,10 @@ class Source:
         return self.path.name
 
 
-def _sibling(path, suffix):
-    for candidate in path.parent.glob(path.stem + ".*"):
-        if candidate.suffix.lower() == suffix and candidate.stem == path.stem:
+def sibling(path, suffix):
+    """The shapefile part next to `path` with this suffix, whatever the case (.DBF, .Prj …)."""
+    for candidate in path.parent.iterdir():
+        if candidate.stem == path.stem and candidate.suffix.lower() == suffix:
             return candidate
     return None
 
@@ -117,12 +118,12 @@ def shapefile_encoding(shp, requested):
     """(codec, where it came from): --encoding, then the .cpg file, then the .dbf LDID byte."""
     if requested:
         return requested, "--encoding"
-    cpg = _sibling(shp, ".cpg")
+    cpg = sibling(shp, ".cpg")
     if cpg is not None:
         codec = normalise_encoding(cpg.read_text("ascii", errors="replace")[:40])
         if codec:
             return codec, ".cpg"
-    dbf = _sibling(shp, ".dbf")
+    dbf = sibling(shp, ".dbf")
     if dbf is not None:
         with open(dbf, "rb") as fh:
             header = fh.read(32)
@@ -151,6 +152,11 @@ def open_dataset(source):
     Driver.ensure_registered()
     if source.driver == "GeoJSON":
         _check_geojson_crs(source.path)
+    if source.driver == "ESRI Shapefile":
+        missing = [suffix for suffix in (".shx", ".dbf") if sibling(source.path, suffix) is None]
+        if missing:
+            refuse(source.label, f"Shapefile 缺少配套文件 {'、'.join(missing)}（.shp/.shx/.dbf 须放在一起）",
+                   f"the shapefile's {', '.join(missing)} file(s) are missing (.shp, .shx and .dbf belong together)")
     # Shapefile text is read undecoded ("ENCODING=" turns GDAL's recoding off) and decoded here,
     # strictly, so that a wrong encoding is an error rather than silent mojibake.
     options = ["ENCODING="] if source.driver == "ESRI Shapefile" else []
@@ -183,7 +189,7 @@ def _check_zip(archive, name):
         refuse(name, f"压缩包条目过多（{len(infos)}）", f"too many entries in the archive ({len(infos)})")
     total = 0
     for info in infos:
-        entry = info.filename
+        entry = _entry_name(info)
         parts = PurePosixPath(entry.replace("\\", "/")).parts
         if entry.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", entry):
             refuse(name, f"压缩包中有越界路径 {entry!r}（路径穿越），拒绝解压",
@@ -200,6 +206,19 @@ def _check_zip(archive, name):
                f"the archive unpacks to {total} bytes, more than the limit of {MAX_UNZIPPED_BYTES}")
 
 
+def _entry_name(info):
+    """Entry names from Chinese Windows tools are GBK without the UTF-8 flag; Python reads them as cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for codec in ("utf-8", "gbk"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
 def _unzip(zip_path, target):
     try:
         archive = zipfile.ZipFile(zip_path)
@@ -207,21 +226,31 @@ def _unzip(zip_path, target):
         refuse(zip_path.name, "不是有效的 zip 压缩包", "not a valid zip archive")
     with archive:
         _check_zip(archive, zip_path.name)
-        written = 0
-        for info in archive.infolist():
-            rel = PurePosixPath(info.filename.replace("\\", "/"))
-            dest = target.joinpath(*rel.parts)
-            if info.is_dir():
-                dest.mkdir(parents=True, exist_ok=True)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            # The sizes in the zip headers may lie: count what is really unpacked.
-            with archive.open(info) as src, open(dest, "wb") as out:
-                while chunk := src.read(1024 * 1024):
-                    written += len(chunk)
-                    if written > MAX_UNZIPPED_BYTES:
-                        refuse(zip_path.name, "压缩包解压后过大", "the archive unpacks to more than the size limit")
-                    out.write(chunk)
+        try:
+            _extract(archive, zip_path.name, target)
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile, EOFError, OSError) as err:
+            refuse(zip_path.name, f"压缩包损坏、加密或压缩方式不支持：{err}",
+                   f"the archive is damaged, encrypted or uses an unsupported compression: {err}")
+
+
+def _extract(archive, name, target):
+    written = 0
+    for info in archive.infolist():
+        rel = PurePosixPath(_entry_name(info).replace("\\", "/"))
+        dest = target.joinpath(*rel.parts)
+        if not dest.resolve().is_relative_to(target.resolve()):  # belt and braces after _check_zip
+            refuse(name, f"压缩包中有越界路径 {info.filename!r}", f"unsafe path {info.filename!r} in the archive")
+        if info.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # The sizes in the zip headers may lie: count what is really unpacked.
+        with archive.open(info) as src, open(dest, "wb") as out:
+            while chunk := src.read(1024 * 1024):
+                written += len(chunk)
+                if written > MAX_UNZIPPED_BYTES:
+                    refuse(name, "压缩包解压后过大", "the archive unpacks to more than the size limit")
+                out.write(chunk)
 
 
 @contextmanager

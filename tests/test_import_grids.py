@@ -1,6 +1,7 @@
 """import_grids against real PostGIS: each format, CRS, datum and encoding, and broken/hostile files."""
 import io
 import json
+import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -294,3 +295,90 @@ def test_it_imports_several_shapefiles_of_one_folder_as_one_batch(tmp_path):
     write_shapefile(folder, small_county()[4:], name="grids")
     run(folder)
     assert_small_county_imported()
+
+
+def _state():
+    units = sorted(GridUnit.objects.values_list("code", "name", "level", "parent__code", "population", "is_active"))
+    geoms = {u.code: u.geom.wkt for u in GridUnit.objects.all()}
+    areas = {u.code: round(u.area_m2, 3) for u in GridUnit.objects.all()}
+    versions = sorted((b.unit.code, b.name, b.geom.wkt, round(b.area_m2, 3), b.valid_to is None, b.source)
+                      for b in GridBoundary.objects.select_related("unit"))
+    return units, geoms, areas, versions
+
+
+def test_the_bulk_upsert_agrees_with_do_upsert_units():
+    """import_grids writes through do_upsert_units_bulk; it must leave exactly what do_upsert_units leaves."""
+    from django.contrib.gis.geos import GEOSGeometry
+    from django.db import transaction
+
+    from gridgov.grids.actions import UnitInput, do_upsert_units, do_upsert_units_bulk
+
+    def units(features):
+        return [UnitInput(f["properties"]["code"], f["properties"]["name"],
+                          GEOSGeometry(json.dumps(f["geometry"]), srid=4326), f["properties"].get("population"))
+                for f in features]
+
+    v2 = small_county()
+    v2[4]["geometry"] = polygon(X0, Y0 + D, X0 + D * 0.9, Y0 + 2 * D)  # boundary changed
+    v2[5]["properties"]["name"] = "北村二网格（新）"  # name changed
+    v2[6]["properties"]["population"] = 33  # attribute only: no new version
+    states, results = [], []
+    for upsert in (do_upsert_units, do_upsert_units_bulk):
+        with transaction.atomic():
+            first = upsert(units(small_county()), source="t")
+            second = upsert(units(v2), source="t")
+            third = upsert(units(v2), source="t")
+            results.append([r.summary() for r in (first, second, third)] + [sorted(second.changed)])
+            states.append(_state())
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    assert results[1][1] == {"created": 0, "changed": 3, "unchanged": 5}
+    assert states[0] == states[1]
+    assert len(states[1][3]) == 10  # 8 first versions + 2 new ones (boundary, name)
+
+
+def test_it_says_when_the_prj_cannot_be_understood(tmp_path):
+    shp = write_shapefile(tmp_path / "badprj", small_county())
+    shp.with_suffix(".prj").write_text("this is not a projection")
+    message = refused(shp)
+    assert "the .prj file cannot be understood" in message and "--srid" in message
+
+
+def test_it_names_the_missing_parts_of_a_shapefile(tmp_path):
+    shp = write_shapefile(tmp_path / "nodbf", small_county())
+    shp.with_suffix(".dbf").unlink()
+    assert ".dbf file(s) are missing" in refused(shp)
+
+
+def _table_only_layer(gpkg, tmp_path, name):
+    empty = write_geojson(tmp_path / "empty.geojson", [])
+    args = ["-update"] if gpkg.exists() else []
+    subprocess.run(["ogr2ogr", "-f", "GPKG", *args, str(gpkg), str(empty), "-nln", name, "-nlt", "NONE"],
+                   check=True, capture_output=True)
+
+
+def test_it_skips_attribute_tables_of_a_geopackage(tmp_path):
+    gpkg = write_gpkg(tmp_path / "grids.gpkg", small_county())
+    _table_only_layer(gpkg, tmp_path, "layer_styles")  # what QGIS adds
+    run(gpkg)
+    assert GridUnit.objects.count() == 8
+
+
+def test_it_refuses_a_geopackage_without_geometry(tmp_path):
+    gpkg = tmp_path / "table.gpkg"
+    _table_only_layer(gpkg, tmp_path, "grids")
+    assert "no layer of the file has geometry" in refused(gpkg)
+
+
+def test_it_reads_numeric_code_fields(tmp_path):
+    features = small_county()
+    for f in features:
+        f["properties"]["code"] = int(f["properties"]["code"])
+    run(write_shapefile(tmp_path / "numeric", features))
+    assert_small_county_imported()
+
+
+def test_it_refuses_a_damaged_zip(tmp_path):
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip")
+    assert "not a valid zip archive" in refused(path)
