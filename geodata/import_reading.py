@@ -111,10 +111,17 @@ def read_sources(sources, requested_fields, layer_names=(), progress=None, progr
 
 
 def _encoding_hint(source):
-    if source.encoding_from == "default" and source.driver == "ESRI Shapefile":
+    if source.driver != "ESRI Shapefile":
+        return "", ""
+    if source.encoding_from == "default":
         return ("（该 Shapefile 没有 .cpg 文件说明编码，中文属性常为 GBK：请加 --encoding gbk）",
                 " (the shapefile has no .cpg naming its encoding; Chinese attributes are often GBK: add --encoding gbk)")
-    return "", ""
+    if source.encoding_from in (".cpg", "ldid"):
+        where = ".cpg 文件" if source.encoding_from == ".cpg" else ".dbf 文件头"
+        return (f"（编码取自{where}；若其有误，请用 --encoding 指定，如 --encoding gbk）",
+                f" (the encoding comes from the {'.cpg file' if source.encoding_from == '.cpg' else '.dbf header'}; "
+                "if that is wrong, give one with --encoding, e.g. --encoding gbk)")
+    return "（请检查 --encoding）", " (check --encoding)"
 
 
 def _read_layer(lyr, source, label, requested_fields, progress, progress_every):

@@ -99,7 +99,7 @@ class Source:
     path: Path
     driver: str
     encoding: str = "utf-8"
-    encoding_from: str = "default"  # "--encoding", ".cpg", "ldid", "default"
+    encoding_from: str = "default"  # "--encoding", ".cpg", "ldid", "default" (shapefiles) or "format"
 
     @property
     def label(self):
@@ -280,8 +280,8 @@ def resolved_sources(path, encoding=None):
             driver = DRIVER_BY_SUFFIX[f.suffix.lower()]
             if driver == "ESRI Shapefile":
                 codec, origin = shapefile_encoding(f, encoding)
-            else:
-                codec, origin = (encoding, "--encoding") if encoding else ("utf-8", "default")
+            else:  # GeoJSON (RFC 7946) and GeoPackage (SQLite) text is UTF-8 by definition
+                codec, origin = "utf-8", "format"
             sources.append(Source(f, driver, codec, origin))
         yield sources
     finally:

@@ -71,17 +71,21 @@ def test_it_reads_cgcs2000_epsg_4490(tmp_path):
     assert_small_county_imported(tolerance=1e-7)
 
 
-@pytest.mark.parametrize("builder", ["shapefile", "geojson"])
-def test_it_reads_a_gauss_kruger_zone_epsg_4549(tmp_path, builder):
+@pytest.mark.parametrize("builder,srid", [("shapefile", 4549), ("geojson", 4549), ("shapefile", 4528),
+                                          ("gpkg", 4498)])
+def test_it_reads_cgcs2000_gauss_kruger_zones(tmp_path, builder, srid):
+    """4549: 3° zone, CM 120°E; 4528: 3° zone 40 (zone number in the false easting); 4498: 6° zone 20."""
     if builder == "shapefile":
-        path = write_shapefile(tmp_path / "gk", small_county(), srid=4549)
+        path = write_shapefile(tmp_path / "gk", small_county(), srid=srid)
+    elif builder == "gpkg":
+        path = write_gpkg(tmp_path / "gk.gpkg", small_county(), srid=srid)
     else:
-        path = write_projected_geojson(tmp_path, small_county(), 4549)
+        path = write_projected_geojson(tmp_path, small_county(), srid)
     first_x = json.loads(path.read_text())["features"][0]["geometry"]["coordinates"][0][0][0] \
         if builder == "geojson" else None
     assert first_x is None or first_x > 100_000  # metres, not degrees
     out, _ = run(path)
-    assert "EPSG:4549" in out
+    assert f"EPSG:{srid}" in out
     assert_small_county_imported(tolerance=1e-7)
 
 
@@ -382,3 +386,17 @@ def test_it_refuses_a_damaged_zip(tmp_path):
     path = tmp_path / "broken.zip"
     path.write_bytes(b"PK\x03\x04 this is not really a zip")
     assert "not a valid zip archive" in refused(path)
+
+
+def test_a_wrong_cpg_is_an_error_with_a_hint_not_mojibake(tmp_path):
+    shp = write_shapefile(tmp_path / "liar", small_county(), encoding="CP936")
+    shp.with_suffix(".cpg").write_text("UTF-8")
+    message = refused(shp)
+    assert "the encoding comes from the .cpg file" in message and "--encoding gbk" in message
+    run(shp, encoding="gbk")
+    assert GridUnit.objects.get(code=COUNTY).name == "测试县"
+
+
+def test_the_encoding_option_does_not_garble_utf8_geojson(tmp_path):
+    run(write_geojson(tmp_path / "grids.geojson", small_county()), encoding="gbk")
+    assert GridUnit.objects.get(code=GRID).name == "北村一网格"
