@@ -28,6 +28,7 @@ POLYGONAL = {"POLYGON", "MULTIPOLYGON"}
 class LayerData:
     label: str
     srs: object  # django.contrib.gis.gdal.SpatialReference or None
+    source: object = None  # the import_sources.Source it was read from
     refs: list = field(default_factory=list)
     codes: list = field(default_factory=list)
     names: list = field(default_factory=list)
@@ -136,7 +137,7 @@ def _read_layer(lyr, source, label, requested_fields, progress, progress_every):
     indexes, problems = map_fields(names, requested_fields, label)
     if problems:
         return None, problems
-    data = LayerData(label=label, srs=lyr.srs)
+    data = LayerData(label=label, srs=lyr.srs, source=source)
     if data.srs is None and source.driver == "ESRI Shapefile":
         data.crs_note = (("（.prj 文件内容无法识别）", " (the .prj file cannot be understood)")
                          if sibling(source.path, ".prj") else ("（没有 .prj 文件）", " (there is no .prj file)"))

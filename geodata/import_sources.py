@@ -6,6 +6,7 @@ unpacked into a private temporary folder after their entries have been checked (
 paths, no "..", no links, bounded size), never with extractall.
 """
 import codecs
+import mmap
 import re
 import shutil
 import stat
@@ -100,10 +101,10 @@ class Source:
     driver: str
     encoding: str = "utf-8"
     encoding_from: str = "default"  # "--encoding", ".cpg", "ldid", "default" (shapefiles) or "format"
+    label: str = ""  # how problems name the file: its path inside the folder or zip
 
-    @property
-    def label(self):
-        return self.path.name
+    def __post_init__(self):
+        self.label = self.label or self.path.name
 
 
 def sibling(path, suffix):
@@ -134,13 +135,14 @@ def shapefile_encoding(shp, requested):
 
 def _check_geojson_crs(path):
     """GDAL < 3.9 would fetch a CRS named by URL; refuse such files before GDAL sees them."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    for match in re.finditer(rb'"crs"\s*:', data):
-        window = data[match.end(): match.end() + 400].lower()
-        if b'"link"' in window or re.search(rb'"(https?|ftp|file)://', window) or b"/vsi" in window:
-            refuse(path.name, "坐标系（crs）引用了外部链接，拒绝读取；请改用 EPSG 代码",
-                   "the crs member refers to a link/URL; refused (use an EPSG code)")
+    if path.stat().st_size == 0:
+        return
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for match in re.finditer(rb'"crs"\s*:', data):
+            window = data[match.end(): match.end() + 400].lower()
+            if b'"link"' in window or re.search(rb'"(https?|ftp|file)://', window) or b"/vsi" in window:
+                refuse(path.name, "坐标系（crs）引用了外部链接，拒绝读取；请改用 EPSG 代码",
+                       "the crs member refers to a link/URL; refused (use an EPSG code)")
 
 
 def _string_list(items):
@@ -276,13 +278,14 @@ def resolved_sources(path, encoding=None):
             refuse(path.name, "其中没有 Shapefile/GeoJSON/GeoPackage 文件",
                    "it contains no Shapefile, GeoJSON or GeoPackage file")
         sources = []
+        root = tmp or (path if path.is_dir() else path.parent)
         for f in files:
             driver = DRIVER_BY_SUFFIX[f.suffix.lower()]
             if driver == "ESRI Shapefile":
                 codec, origin = shapefile_encoding(f, encoding)
             else:  # GeoJSON (RFC 7946) and GeoPackage (SQLite) text is UTF-8 by definition
                 codec, origin = "utf-8", "format"
-            sources.append(Source(f, driver, codec, origin))
+            sources.append(Source(f, driver, codec, origin, label=f.relative_to(root).as_posix()))
         yield sources
     finally:
         if tmp is not None:

@@ -181,7 +181,6 @@ def import_grids(path, options=None):
                  "population": options.population_field}
     with resolved_sources(path, options.encoding) as sources:
         layers, problems = read_sources(sources, requested, options.layers, progress, options.progress_every)
-        formats = {s.label: s for s in sources}
     geoms_by_layer = []
     for layer in layers:
         progress(f"{layer.label}: 坐标转换与几何校验 / transforming and checking geometry", len(layer), len(layer))
@@ -189,12 +188,11 @@ def import_grids(path, options=None):
         geoms_by_layer.append(geoms)
         problems.extend(geom_problems)
         report.repairs.extend(repairs)
-        source = formats.get(layer.label.split(":")[0])
+        source = layer.source
         srs = srs_for_srid(options.srid) if options.srid else layer.srs
         report.sources.append(
-            f"{layer.label}: {FORMAT_LABEL.get(getattr(source, 'driver', ''), '?')}, {len(layer)} 个要素 features, "
-            f"CRS {describe_srs(srs)}, datum {options.datum}, encoding {getattr(source, 'encoding', '?')} "
-            f"({getattr(source, 'encoding_from', '?')})")
+            f"{layer.label}: {FORMAT_LABEL[source.driver]}, {len(layer)} 个要素 features, CRS {describe_srs(srs)}, "
+            f"datum {options.datum}, encoding {source.encoding} ({source.encoding_from})")
         report.features += len(layer)
     rows, code_problems, file_codes = check_rows(layers, geoms_by_layer, options.level)
     problems.extend(code_problems)

@@ -109,14 +109,17 @@ def test_it_uses_the_cpg_file_when_there_is_one(tmp_path):
     assert GridUnit.objects.get(code=GRID).name == "北村一网格"
 
 
-def test_it_converts_data_digitised_in_gcj02(tmp_path):
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_it_converts_data_digitised_on_chinese_web_maps(tmp_path, datum):
     features = small_county()
     for f in features:
-        f["geometry"]["coordinates"] = [[list(from_wgs84(x, y, "gcj02")) for x, y in r]
+        f["geometry"]["coordinates"] = [[list(from_wgs84(x, y, datum)) for x, y in r]
                                         for r in f["geometry"]["coordinates"]]
-    path = write_geojson(tmp_path / "amap.geojson", features)
-    run(path, datum="gcj02")
-    assert_small_county_imported(tolerance=2e-7)  # a couple of centimetres
+    path = write_geojson(tmp_path / "webmap.geojson", features)
+    out, _ = run(path, datum=datum)
+    assert f"datum {datum}" in out
+    # GCJ-02 inverts to ~1 cm; BD-09 (closed-form BD→GCJ step in geodata.datums) to ~6 cm
+    assert_small_county_imported(tolerance=2e-7 if datum == "gcj02" else 1e-6)
 
 
 def test_without_the_datum_option_gcj02_data_lands_hundreds_of_metres_off(tmp_path):
