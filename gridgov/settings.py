@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "gridgov.cases",
     "gridgov.workcal",
     "gridgov.departments",
+    "gridgov.field",
+    "gridgov.dispatch",
 ]
 
 MIDDLEWARE = [
@@ -122,8 +124,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 GRIDGOV_STORAGE_SRID = 4326
 GRIDGOV_METRIC_SRID = int(os.environ.get("GRIDGOV_METRIC_SRID", "4549"))
 GRIDGOV_COUNTY_CODE = os.environ.get("GRIDGOV_COUNTY_CODE", "320831")
-# Points farther than this from every grid are refused by locate (metres).
-GRIDGOV_LOCATE_MAX_DISTANCE_M = float(os.environ.get("GRIDGOV_LOCATE_MAX_DISTANCE_M", "0"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
