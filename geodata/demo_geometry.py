@@ -68,13 +68,15 @@ def kmeans(points, k, rng, iterations=25):
     return centres
 
 
-def voronoi_cells(points, region):
-    """Voronoi cells of `points` (in input order) clipped to `region`."""
+def voronoi_cells(points, region, clip=True):
+    """Voronoi cells of `points` (in input order), clipped to `region` unless clip=False."""
     if len(points) == 1:
         return [region]
-    envelope = shapely.box(*region.buffer(1.0).bounds)
+    x0, y0, x1, y1 = region.bounds
+    envelope = shapely.box(x0 - 1, y0 - 1, x1 + 1, y1 + 1)
     diagram = shapely.voronoi_polygons(MultiPoint(points), extend_to=envelope, ordered=True)
-    return list(shapely.intersection(np.array(diagram.geoms), region))
+    cells = np.array(diagram.geoms)
+    return list(shapely.intersection(cells, region)) if clip else list(cells)
 
 
 def polygons_of(geom):
@@ -143,10 +145,9 @@ def partition_weighted(region, centres, target_shares, rng, n_base=4000, noise_k
         counts = np.bincount(label, minlength=k)
         w += 0.5 * scale * (target - counts) / len(pts) * k / (1 + it / 50)
     label = (d2 - w).argmin(axis=1)
-    cells = np.array(voronoi_cells(pts, region))
-    units = [shapely.coverage_union_all(cells[label == j]) if (label == j).any() else Polygon()
-             for j in range(k)]
-    units = [shapely.intersection(u, region) for u in units]
+    cells = np.array(voronoi_cells(pts, region, clip=False))  # a coverage: dissolve, then clip once
+    units = [shapely.intersection(shapely.coverage_union_all(cells[label == j]), region)
+             if (label == j).any() else Polygon() for j in range(k)]
     return defragment(units)
 
 
@@ -234,7 +235,10 @@ def exact_tiling(leaves):
 
 
 def union_faces(faces):
-    return as_multipolygon(shapely.union_all(faces, grid_size=GRID_SIZE))
+    """Dissolve faces of the noded arrangement (a coverage: edges are shared exactly)."""
+    if len(faces) == 1:
+        return as_multipolygon(faces[0])
+    return as_multipolygon(shapely.coverage_union_all(faces))
 
 
 def reading_order(geoms):
