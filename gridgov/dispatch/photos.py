@@ -1,0 +1,61 @@
+"""After-photos of a feedback (反馈): checked by gridgov.cases.photos before anything is written, stored
+as the case's CasePhoto rows of kind "after" (so the case's history and photo views show them)."""
+import secrets
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from gridgov.cases import conf
+from gridgov.cases.models import CasePhoto, PhotoKind
+from gridgov.cases.photos import compare_with_report, process_upload
+from gridgov.errors import FieldError
+
+
+def feedback_photo_required():
+    return bool(conf._setting("GRIDGOV_FEEDBACK_PHOTO_REQUIRED", True, lambda v: v.lower() in ("1", "true", "yes")))
+
+
+def prepare(uploads, case, now):
+    """Decode and check every upload (FieldError naming the photo); returns the processed photos."""
+    uploads = list(uploads or [])
+    limit = conf.photo_max_count()
+    if len(uploads) > limit:
+        raise FieldError("photos", "too_many", f"处置后照片最多 {limit} 张（收到 {len(uploads)} 张）",
+                         f"at most {limit} after-photos (got {len(uploads)})")
+    if not uploads and feedback_photo_required():
+        raise FieldError("photos", "required", "反馈须上传至少一张处置后照片", "feedback needs at least one after-photo")
+    processed = [process_upload(f, "photos", i) for i, f in enumerate(uploads)]
+    for p in processed:
+        compare_with_report(p, case.point.x, case.point.y, now)
+    return processed
+
+
+def store(case, processed, written):
+    """CasePhoto rows (kind after) for processed photos; file names appended to `written` for cleanup."""
+    photos = []
+    stamp = timezone.now().strftime("%Y/%m")
+    for p in processed:
+        photo = CasePhoto(case=case, kind=PhotoKind.AFTER, original_name=p.original_name,
+                          original_format=p.original_format, original_size=len(p.original), sha256=p.sha256,
+                          width=p.width, height=p.height,
+                          exif_point=(f"SRID=4326;POINT({p.exif_lonlat[0]} {p.exif_lonlat[1]})"
+                                      if p.exif_lonlat else None),
+                          exif_taken_at=p.exif_taken_at, distance_m=p.distance_m, time_offset_s=p.time_offset_s)
+        token = secrets.token_urlsafe(16)
+        photo.image.save(f"{stamp}/{token}.jpg", ContentFile(p.display), save=False)
+        written.append(photo.image)
+        photo.thumbnail.save(f"{stamp}/{token}.jpg", ContentFile(p.thumbnail), save=False)
+        written.append(photo.thumbnail)
+        photo.original.save(f"{stamp}/{token}.{p.original_format}", ContentFile(p.original), save=False)
+        written.append(photo.original)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def remove_files(written):
+    for f in written:
+        try:
+            f.storage.delete(f.name)
+        except OSError:
+            pass
