@@ -1,0 +1,89 @@
+/* Service worker of the field pages, served as /field/sw.js (scope /field/) by gridgov.field.views,
+ * which prepends self.GRIDGOV_SW = {version, pages, static, data, network_first, idb, outbox, cases}.
+ *
+ * - install: caches the app shell (pages, JS, CSS, Leaflet, categories JSON) so the page opens offline;
+ * - fetch: static files cache first; pages and API reads network first, the cache when offline;
+ *   POSTs are never touched (the outbox sends them and keeps them when they fail);
+ * - sync (Background Sync): sends the outbox when the connection returns, even with the page closed.
+ */
+/* global GridOutbox */
+const CFG = self.GRIDGOV_SW;
+const CACHE = "gridgov-field-" + CFG.version;
+importScripts(CFG.idb, CFG.outbox);
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(CFG.static.concat(CFG.data));
+  // Pages need the session; a redirect (to the login page) is not kept.
+  await Promise.all(CFG.pages.map(async (url) => {
+    try {
+      const resp = await fetch(url, { credentials: "same-origin" });
+      if (resp.ok && !resp.redirected) await cache.put(url, resp);
+    } catch (e) { /* offline while installing: cached on the next visit */ }
+  }));
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key.startsWith("gridgov-field-") && key !== CACHE) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+async function networkFirst(request, cacheKey) {
+  const cache = await caches.open(CACHE);
+  try {
+    const resp = await fetch(request);
+    if (resp.ok && !resp.redirected) await cache.put(cacheKey || request, resp.clone());
+    return resp;
+  } catch (e) {
+    const hit = await cache.match(cacheKey || request, { ignoreVary: true });
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
+  if (hit) return hit;
+  const resp = await fetch(request);
+  if (resp.ok) await cache.put(request, resp.clone());
+  return resp;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && CFG.pages.includes(url.pathname)) {
+    // One cached copy per page, whatever the query string (?edit=…).
+    event.respondWith(networkFirst(request, url.pathname));
+  } else if (CFG.static.includes(url.pathname) || url.pathname.startsWith("/static/")) {
+    event.respondWith(cacheFirst(request));
+  } else if (CFG.network_first.some((prefix) => url.pathname === prefix)) {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+async function flushFromWorker() {
+  const csrf = await GridOutbox.getMeta("csrf");
+  const user = await GridOutbox.getMeta("user");
+  const results = await GridOutbox.flush({ url: CFG.cases, csrf: csrf, user: user });
+  if (results.some((r) => r.network)) throw new Error("still offline"); // Background Sync retries later
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === GridOutbox.SYNC_TAG) event.waitUntil(flushFromWorker());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "flush") event.waitUntil(flushFromWorker().catch(() => null));
+});
