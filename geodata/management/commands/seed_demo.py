@@ -24,11 +24,12 @@ class Command(BaseCommand):
 
         seed = DEFAULT_SEED if seed is None else seed
         started = time.monotonic()
-        units, result = do_seed_demo(seed)
-        counts = {lvl: sum(1 for u in units if u.level == lvl) for lvl in Level.values}
-        s = result.summary()
+        seeded = do_seed_demo(seed)
+        counts = {lvl: sum(1 for u in seeded.units if u.level == lvl) for lvl in Level.values}
+        s = seeded.upsert.summary()
+        retired = f"，停用 {len(seeded.retired)}" if seeded.retired else ""
         self.stdout.write(
             f"演示县 金湖县（种子 {seed}）：街道/镇 {counts[Level.STREET]} 个，村/社区 {counts[Level.COMMUNITY]} 个，"
-            f"网格 {counts[Level.GRID]} 个；新建 {s['created']}，更新 {s['changed']}，未变 {s['unchanged']}；"
+            f"网格 {counts[Level.GRID]} 个；新建 {s['created']}，更新 {s['changed']}，未变 {s['unchanged']}{retired}；"
             f"用时 {time.monotonic() - started:.1f} 秒"
         )
