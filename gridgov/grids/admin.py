@@ -1,8 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from .actions import UnitInput, do_upsert_units
 from .models import GridBoundary, GridUnit
 
 
@@ -39,11 +44,40 @@ class GridUnitAdmin(LeafletGeoAdmin):
     search_fields = ("code", "name")
     readonly_fields = ("area_m2", "parent_link")
     raw_id_fields = ("parent",)
+    change_list_template = "admin/grids/gridunit_change_list.html"
     filter_horizontal = ("workers",)
     list_per_page = 50
     inlines = [ChildInline, BoundaryInline]
-    # Boundaries change through import_grids (which versions them); the admin map is for looking.
     settings_overrides = {"DEFAULT_ZOOM": 12}
+
+    def get_readonly_fields(self, request, obj=None):
+        # Code, level and parent are the unit's identity (the code encodes the hierarchy).
+        return self.readonly_fields + (("code", "level", "parent") if obj else ("level", "parent"))
+
+    def save_model(self, request, obj, form, change):
+        # Through the same action as imports: a changed boundary is versioned, area recomputed.
+        do_upsert_units([UnitInput(obj.code, obj.name, obj.geom, obj.population, ref="admin: ")],
+                        source=f"admin:{request.user.username}")
+        saved = GridUnit.objects.get(code=obj.code)
+        obj.pk, obj.id, obj.area_m2 = saved.pk, saved.pk, saved.area_m2
+        if obj.is_active != saved.is_active:
+            GridUnit.objects.filter(pk=saved.pk).update(is_active=obj.is_active)
+
+    def get_urls(self):
+        return [path("map/", self.admin_site.admin_view(self.map_view), name="grids_gridunit_map")] + super().get_urls()
+
+    def map_view(self, request):
+        code = request.GET.get("code")
+        if code:  # a click on a grid in the map: go to its change page
+            unit = GridUnit.objects.filter(code=code).first()
+            if unit:
+                return redirect(reverse("admin:grids_gridunit_change", args=[unit.pk]))
+        config = {"api": reverse("grid-list"), "change": reverse("admin:grids_gridunit_map"),
+                  "tiles": [[name, url] for name, url, _opts in settings.LEAFLET_CONFIG.get("TILES", [])],
+                  "all": str(_("全县")), "units": str(_("个单元")), "pop": str(_("人口"))}
+        context = {**self.admin_site.each_context(request), "title": _("网格地图"), "config": config,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/grids/map.html", context)
 
     @admin.display(description=_("上级"), ordering="parent__code")
     def parent_link(self, obj):
