@@ -41,6 +41,11 @@ def dispatcher(db):
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def test_it_creates_a_case_with_photos_from_multipart(api, county, categories, media):
     data = report(photos=[make_photo(), make_photo(fmt="PNG")])
     r = api.post("/api/v1/cases/", data, format="multipart")

@@ -126,9 +126,6 @@ class CaseAdmin(LeafletGeoAdmin):
         if changes:
             do_update_case(request.user, obj, changes, note="admin")
 
-    def save_related(self, request, form, formsets, change):
-        pass  # photos are read-only here
-
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):

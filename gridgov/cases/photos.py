@@ -143,12 +143,20 @@ def _dms(values):
     return d + m / 60 + s / 3600
 
 
+def _ifd(exif, tag):
+    """A sub-IFD as a dict ({} when absent or malformed: common in the wild)."""
+    try:
+        found = exif.get_ifd(tag)
+    except Exception:
+        found = {}
+    if not found and isinstance(exif.get(tag), dict):  # an Exif built in memory, not read from a file
+        found = exif.get(tag)
+    return found or {}
+
+
 def exif_lonlat(exif):
     """(lon, lat) from the GPS IFD, or None when absent or unusable."""
-    try:
-        gps = exif.get_ifd(_IFD_GPS)
-    except Exception:  # malformed IFDs are common in the wild; no position then
-        return None
+    gps = _ifd(exif, _IFD_GPS)
     if not gps or _GPS_LAT not in gps or _GPS_LON not in gps:
         return None
     try:
@@ -188,11 +196,7 @@ def exif_taken_at(exif):
     DateTimeOriginal with its OffsetTimeOriginal when the camera wrote one; else the GPS UTC stamp;
     else DateTimeOriginal read as local time (settings.TIME_ZONE, the county's time).
     """
-    try:
-        sub = exif.get_ifd(_IFD_EXIF)
-        gps = exif.get_ifd(_IFD_GPS)
-    except Exception:
-        sub, gps = {}, {}
+    sub, gps = _ifd(exif, _IFD_EXIF), _ifd(exif, _IFD_GPS)
     local = _parse_exif_datetime(sub.get(_TAG_DATETIME_ORIGINAL) or exif.get(_TAG_DATETIME) or "")
     offset = _parse_offset(sub.get(_TAG_OFFSET_TIME_ORIGINAL))
     if local and offset:
