@@ -1,5 +1,6 @@
 # gridgov — two commands: `make run` (set up, seed the demo, serve) and `make test` (set up, run every test).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 HOST ?= 127.0.0.1
@@ -26,8 +27,8 @@ os-deps:
 venv: .venv/.stamp
 .venv/.stamp: requirements.txt
 	@test -x $(PY) || python3 -m venv .venv
-	@$(PIP) install -q --upgrade pip >/dev/null
-	@$(PIP) install -q -r requirements.txt
+	@$(PIP) install -q --upgrade pip 2>&1 | sed '/Location .file:/d'
+	@$(PIP) install -q -r requirements.txt 2>&1 | sed '/Location .file:/d'
 	@touch $@
 
 db:
