@@ -65,3 +65,12 @@ def test_pages_are_chinese_by_default_even_for_an_english_browser(admin_client):
     assert "注销" in html or "退出" in html
     english = admin_client.get("/admin/", {"lang": "en"}).content.decode()
     assert "Log out" in english
+
+
+def test_home_sends_each_role_to_its_start_page(county):
+    client = Client()
+    assert client.get("/").status_code == 302 and "/login/" in client.get("/").url
+    client.force_login(make_user("w", Role.GRID_WORKER))
+    assert client.get("/").url == "/field/"
+    client.force_login(make_user("a", Role.ADMIN, is_staff=True))
+    assert client.get("/").url == "/admin/"
