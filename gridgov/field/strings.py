@@ -40,7 +40,9 @@ def js_strings():
         "dup_new_chosen": _("已选：作为新问题上报"),
         "dup_follow_up_note": _("本次将作为案卷 {number} 的补充上报，并提高其优先级。"),
         "dup_decide": _("请先确认是否与附近的案卷是同一问题"),
+        "dup_on_spot_conflict": _("补充上报不能同时就地解决：请取消“同一问题”或关闭“就地解决”"),
         # validation
+        "move_pin_into_grid": _("位置不在任何网格内，无法上报：请把图钉拖到问题所在位置"),
         "need_position": _("还没有位置：请等待定位，或在地图上点选"),
         "need_category": _("请选择问题分类"),
         "need_photo": _("请至少拍一张现场照片"),
@@ -60,7 +62,7 @@ def js_strings():
         # outbox
         "online": _("在线"),
         "offline": _("离线"),
-        "outbox_sent": _("已发送 {n} 条待发送的上报"),
+        "outbox_sent": _("{n} 条离线上报已发送"),
         "outbox_waiting": _("等待网络"),
         "outbox_waiting_retry": _("等待网络（已尝试 {n} 次）"),
         "outbox_sending": _("正在发送…"),

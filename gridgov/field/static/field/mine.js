@@ -35,6 +35,7 @@
         const url = URL.createObjectURL(photo.blob);
         thumbs.push(url);
         img = el("img", { src: url, alt: "" });
+        img.addEventListener("error", () => img.replaceWith(el("div", { class: "noimg" })));
       }
       const [text, kind] = stateText(r);
       const actions = [];
@@ -76,7 +77,8 @@
       photo ? el("img", { src: photo.thumbnail_url, alt: "", loading: "lazy" }) : el("div", { class: "noimg" }),
       el("div", { class: "item-body" }, [
         el("div", { class: "item-title" }, [
-          el("span", { text: c.category ? c.category.name : "" }),
+          el("span", {}, [c.category ? c.category.name : "", c.urgency !== "normal"
+            ? el("i", { class: "urgency u-" + c.urgency, text: c.urgency_label }) : null]),
           el("span", { class: "status s-" + c.status, text: c.status_label }),
         ]),
         c.description ? el("div", { class: "item-desc", text: c.description }) : null,

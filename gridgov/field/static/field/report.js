@@ -33,11 +33,14 @@
   }
   const GRID_STYLE = { color: "#5b7db1", weight: 1, opacity: 0.8, fillColor: "#dfe8f5", fillOpacity: 0.35 };
   const HERE_STYLE = { color: "#1559b7", weight: 3, opacity: 1, fillColor: "#1559b7", fillOpacity: 0.12 };
-  const grids = L.geoJSON(null, { style: () => GRID_STYLE, interactive: false }).addTo(map);
+  const grids = L.geoJSON(null, {
+    style: () => GRID_STYLE, interactive: false,
+    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" }),
+  }).addTo(map);
   const accuracyCircle = L.circle([0, 0], { radius: 1, color: "#1559b7", weight: 1, fillOpacity: 0.08, interactive: false });
   const pin = L.marker([0, 0], {
     draggable: true, autoPan: true, keyboard: false, title: t("drag_pin"),
-    icon: L.divIcon({ className: "pin", html: "<span></span>", iconSize: [32, 44], iconAnchor: [16, 42] }),
+    icon: L.divIcon({ className: "pin", html: "<span></span>", iconSize: [32, 32], iconAnchor: [16, 29] }),
   });
   let loadedBounds = null;
   let gridsCtl = null;
@@ -64,7 +67,11 @@
 
   function highlightGrid() {
     const code = state.located && state.located.code;
-    grids.eachLayer((layer) => layer.setStyle(layer.feature.properties.code === code ? HERE_STYLE : GRID_STYLE));
+    grids.eachLayer((layer) => {
+      const here = layer.feature.properties.code === code;
+      layer.setStyle(here ? HERE_STYLE : GRID_STYLE);
+      if (layer.getTooltip()) layer.getTooltip().setOpacity(here ? 0 : 1);
+    });
   }
 
   /* --- position ------------------------------------------------------------------------------- */
@@ -81,7 +88,7 @@
     } else if (map.hasLayer(accuracyCircle)) {
       accuracyCircle.remove();
     }
-    if (first || (opts && opts.center)) map.setView([lat, lon], Math.max(map.getZoom(), 17));
+    if (first || (opts && opts.center)) map.setView([lat, lon], Math.max(map.getZoom(), 16));
     else if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
     showAccuracy();
     clearError("position");
@@ -348,7 +355,7 @@
     state.candidates.forEach((c) => {
       const chosen = state.followUp === c.number;
       list.append(el("div", { class: "dup" + (chosen ? " chosen" : ""), "data-number": c.number }, [
-        c.thumbnail_url ? el("img", { src: c.thumbnail_url, alt: "" }) : el("div", { class: "dup-noimg" }),
+        c.thumbnail_url ? el("img", { src: c.thumbnail_url, alt: "" }) : null,
         el("div", { class: "dup-body" }, [
           el("div", { class: "dup-desc", text: c.description || c.category.name }),
           el("div", { class: "dup-meta", text: t("dup_meta", { m: Math.round(c.distance_m), ago: GG.ago(c.received_at), grid: c.grid_name }) }),
@@ -392,9 +399,7 @@
   function clearErrors() { document.querySelectorAll("[data-error-for]").forEach((n) => clearError(n.dataset.errorFor)); }
   function showApiErrors(errors) {
     (errors && errors.length ? errors : [{ message: t("send_failed"), message_en: t("send_failed") }]).forEach((err) => {
-      let text = GG.errorText(err);
-      if (err.field === "photos" && typeof err.index === "number") text = t("photo_n", { n: err.index + 1 }) + ": " + text;
-      showError(ERROR_SLOTS[err.field] || "_general", text);
+      showError(ERROR_SLOTS[err.field] || "_general", GG.errorText(err));
     });
     focusFirstError();
   }
@@ -406,9 +411,10 @@
   function validate() {
     const problems = [];
     if (state.lon === null) problems.push(["position", t("need_position")]);
-    else if (state.locateError) problems.push(["position", GG.errorText(state.locateError)]);
+    else if (state.locateError) problems.push(["position", t("move_pin_into_grid")]);
     if (!state.category) problems.push(["category", t("need_category")]);
     if (CFG.photos.required && !state.photos.length) problems.push(["photos", t("need_photo")]);
+    if (state.onSpot && state.followUp) problems.push(["duplicates", t("dup_on_spot_conflict")]);
     if (state.onSpot) {
       if (!$("resolution-note").value.trim()) problems.push(["resolution_note", t("need_note")]);
       if (!state.after.length) problems.push(["after_photos", t("need_after_photo")]);
@@ -479,6 +485,8 @@
     }
   }
   $("report-form").addEventListener("submit", submit);
+  $("description").addEventListener("input", () => clearError("description"));
+  $("resolution-note").addEventListener("input", () => clearError("resolution_note"));
 
   function showDone(c) {
     $("done-icon").dataset.kind = "ok";
