@@ -105,8 +105,7 @@ def _send_out(case, actor, level, source, note, now):
     note = _text(note, "note", "说明", required=False)
     now = now or timezone.now()
     action = "do_whistle" if source == WhistleSource.GRID else "do_file_case_by_command_centre"
-    with transaction.atomic():
-        audit_context(actor, action)
+    with transaction.atomic(), audit_context(actor, action):
         case = _lock_case(case)
         if Whistle.objects.filter(case=case).exists() or case.status == Status.WHISTLED:
             raise Conflict("case", "already_whistled", f"案卷 {case.number} 已吹哨派遣，不能重复吹哨",
@@ -184,8 +183,7 @@ def do_feed_back(dispatch, user, text, photos=(), expected_version=None):
     processed = feedback_photos.prepare(photos, dispatch.case, now)  # refused before anything is written
     written = []
     try:
-        with transaction.atomic():
-            audit_context(user, "do_feed_back")
+        with transaction.atomic(), audit_context(user, "do_feed_back"):
             done = transitions.apply(dispatch, "feed_back", user, expected_version=expected_version, note=text,
                                      now=now, data={"photo_flags": [f for p in processed for f in p.flags]},
                                      fed_back_at=now, feedback_text=text)
@@ -239,8 +237,7 @@ def do_close(case, user, note=""):
     access.require_command(user, "结案", "close cases")
     note = _text(note, "note", "结案说明", required=False)
     now = timezone.now()
-    with transaction.atomic():
-        audit_context(user, "do_close")
+    with transaction.atomic(), audit_context(user, "do_close"):
         case = _lock_case(case)
         if case.status != Status.WHISTLED:
             raise Conflict("case", "not_open", f"案卷 {case.number} 当前为「{case.get_status_display()}」，不能结案",
@@ -284,8 +281,7 @@ def do_reroute(case, user, lead=None, assists=(), notified=(), note="", legal_ba
     note = _text(note, "note", "改派说明", required=False)
     legal_basis = _text(legal_basis, "legal_basis", "法律依据", required=False)
     now = now or timezone.now()
-    with transaction.atomic():
-        audit_context(user, "do_reroute")
+    with transaction.atomic(), audit_context(user, "do_reroute"):
         case = _lock_case(case)
         if case.status != Status.WHISTLED:
             raise Conflict("case", "not_open", f"案卷 {case.number} 当前为「{case.get_status_display()}」，不能改派",
@@ -335,8 +331,7 @@ def do_escalate(case, user, note="", expected_level=None, now=None):
     access.require_whistler(user, case)
     note = _text(note, "note", "升级理由", required=False)
     now = now or timezone.now()
-    with transaction.atomic():
-        audit_context(user, "do_escalate")
+    with transaction.atomic(), audit_context(user, "do_escalate"):
         case = _lock_case(case)
         whistle = Whistle.objects.select_for_update().filter(case=case).first()
         if whistle is None or case.status != Status.WHISTLED:
