@@ -28,8 +28,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-# Inside 北村一网格 (320831101001001) of build_small_county.
-HERE = {"latitude": 33.0152, "longitude": 119.0048, "accuracy": 12}
+# Inside 北村一网格 (320831101001001) of build_small_county, ~150 m from the corner of four grids.
+HERE = {"latitude": 33.0112, "longitude": 119.0088, "accuracy": 12}
 TIMEOUT_MS = 10_000
 
 pytestmark = [
@@ -146,7 +146,10 @@ def test_it_reports_a_case_with_a_photo_and_shows_it_in_my_list(context, live_se
     wait_for_grid(page)
     assert page.text_content("#grid-sub") == "北村 · 测试镇"
     assert page.text_content("#accuracy") == "GPS 精度 ±12 米"
-    page.wait_for_selector(".leaflet-interactive")  # grid outlines drawn as the map's background
+    # The grid outlines are the map's background (no base map): the four grids around the point.
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 4")
+    labels = page.eval_on_selector_all(".grid-label", "(els) => els.filter((e) => e.style.opacity !== '0').map((e) => e.textContent)")
+    assert sorted(labels) == ["北村二网格", "南村一网格", "南村二网格"]  # its own name is in the panel
 
     choose_category(page, "垃圾", "E0101")
     assert page.text_content("#category-label") == "市容环境 › 暴露垃圾"
@@ -165,7 +168,7 @@ def test_it_reports_a_case_with_a_photo_and_shows_it_in_my_list(context, live_se
     assert case.reporter.username == "worker1" and case.channel == "grid_patrol"
     assert case.grid_code == "320831101001001" and case.category.code == "E0101"
     assert case.description == "路边垃圾堆积，约两立方米" and case.gps_accuracy_m == 12
-    assert (round(case.point.x, 4), round(case.point.y, 4)) == (119.0048, 33.0152)
+    assert (round(case.point.x, 4), round(case.point.y, 4)) == (119.0088, 33.0112)
     assert case.photos.count() == 1
 
     page.click("#done-mine")
@@ -224,7 +227,7 @@ def test_it_keeps_an_offline_report_and_sends_it_once_when_back_online(context, 
 
 def test_it_offers_open_cases_nearby_and_sends_a_follow_up(context, live_server, field_data):
     other = make_user("worker2", Role.GRID_WORKER)
-    root = make_case(other, lon=119.0049, lat=33.0153, category="E0101", description="垃圾桶旁垃圾堆积")
+    root = make_case(other, lon=119.0089, lat=33.0114, category="E0101", description="垃圾桶旁垃圾堆积")
     page = open_page(context)
     log_in(page, live_server.url)
     wait_for_grid(page)
@@ -343,3 +346,27 @@ def test_it_shows_the_page_in_english_when_the_language_is_switched(context, liv
     shot(page, "13-english")
     page.click(".tab[href='/field/mine/']")
     page.wait_for_selector("text=No reports yet")
+
+
+def test_it_frees_the_form_when_an_upload_is_slow_and_finishes_it_in_the_background(context, live_server, field_data):
+    page = open_page(context)
+    log_in(page, live_server.url)
+    wait_for_grid(page)
+    held = []
+    page.route("**/api/v1/cases/", lambda route: held.append(route) if route.request.method == "POST" else route.fallback())
+    page.evaluate("() => { GG.CFG.send_wait_ms = 300; }")  # 8 s on a phone
+    choose_category(page, "垃圾", "E0101")
+    page.set_input_files("#photo-input", files=[photo()])
+    page.click("#submit")
+    page.wait_for_selector("#done:not([hidden])")
+    assert page.text_content("#done-title") == "正在后台发送"
+    page.click("#done-again")
+    assert page.text_content("#category-label") == "选择分类（可搜索）"  # a fresh form
+    assert page.text_content(".tab [data-outbox-count]") == "1"
+    assert len(held) == 1 and Case.objects.count() == 0
+
+    held[0].continue_()
+    page.wait_for_selector("#toast.show.ok")
+    assert "已在后台发送" in page.text_content("#toast")
+    page.wait_for_selector(".tab [data-outbox-count]", state="hidden")
+    assert Case.objects.count() == 1

@@ -58,6 +58,10 @@ def js_strings():
         "case_number": _("案卷编号 {number}"),
         "queued_title": _("已保存，等待发送"),
         "queued_detail": _("当前网络不可用。上报已保存在手机上，联网后自动发送，不会重复。"),
+        "slow_title": _("正在后台发送"),
+        "slow_detail": _("网络较慢，上报已保存在手机上并继续在后台发送，可以先做别的事。"),
+        "sent_in_background": _("已在后台发送：案卷编号 {number}"),
+        "refused_in_background": _("有一条上报未被接收，请到“我的上报”修改"),
         "queued_auth": _("登录已失效。请重新登录，之后会自动发送。"),
         # outbox
         "online": _("在线"),

@@ -36,11 +36,14 @@
     }
   }
 
-  /* GET JSON; throws ApiError (with the API's field errors) or TypeError (no network). */
-  async function getJSON(url, params, signal) {
+  /* GET JSON; throws ApiError (with the API's field errors), TypeError (no network) or, after
+   * timeoutMs, an AbortError named "TimeoutError". */
+  async function getJSON(url, params, signal, timeoutMs) {
     const u = new URL(url, location.origin);
     Object.keys(params || {}).forEach((k) => { if (params[k] !== undefined && params[k] !== null) u.searchParams.set(k, params[k]); });
-    const resp = await fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal });
+    const signals = [signal, timeoutMs && AbortSignal.timeout ? AbortSignal.timeout(timeoutMs) : null].filter(Boolean);
+    const combined = signals.length > 1 && AbortSignal.any ? AbortSignal.any(signals) : signals[0];
+    const resp = await fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: combined });
     let body = null;
     try { body = await resp.json(); } catch (e) { body = null; }
     if (!resp.ok) throw new ApiError(resp.status, body && body.errors);

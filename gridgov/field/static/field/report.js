@@ -7,6 +7,9 @@
   const { CFG, t, el } = GG;
   const $ = (id) => document.getElementById(id);
   const RECENT_KEY = "gridgov.field.recentCategories";
+  const DUPLICATES_WAIT_MS = 5000; // a poor connection: send without the check rather than wait
+  // An upload still running after this continues in the background and the form is free again.
+  const sendWaitMs = () => (typeof CFG.send_wait_ms === "number" ? CFG.send_wait_ms : 8000);
   const ERROR_SLOTS = { lon: "position", lat: "position", datum: "position", gps_accuracy_m: "position",
     category: "category", photos: "photos", after_photos: "after_photos", resolution_note: "resolution_note",
     description: "description", follow_up_of: "duplicates" };
@@ -331,7 +334,7 @@
     state.dupKey = key;
     state.dupPromise = GG.getJSON(CFG.urls.duplicates, {
       lon: state.lon.toFixed(7), lat: state.lat.toFixed(7), datum: "wgs84", category: state.category.code,
-    }).then((res) => {
+    }, null, DUPLICATES_WAIT_MS).then((res) => {
       if (key !== state.dupKey) return;
       const before = state.candidates.map((c) => c.number).join();
       state.candidates = res.results || [];
@@ -465,8 +468,13 @@
       const report = buildReport();
       await GridOutbox.put(report); // kept on the phone first, whatever happens next
       rememberCategory(report.fields.category);
-      const res = await GridOutbox.sendNow(report.client_uuid, GG.sendOptions());
-      if (res.outcome === "sent") {
+      const sending = GridOutbox.sendNow(report.client_uuid, GG.sendOptions());
+      const res = await Promise.race([sending, new Promise((r) => setTimeout(r, sendWaitMs(), { outcome: "slow" }))]);
+      if (res.outcome === "slow") {
+        showQueued(res);
+        resetForm();
+        sending.then(finishedInBackground, () => null);
+      } else if (res.outcome === "sent") {
         showDone(res.case);
         resetForm();
       } else if (res.outcome === "rejected") {
@@ -499,10 +507,18 @@
 
   function showQueued(res) {
     $("done-icon").dataset.kind = "queued";
-    $("done-title").textContent = t("queued_title");
+    $("done-title").textContent = res.outcome === "slow" ? t("slow_title") : t("queued_title");
     $("done-number").textContent = "";
-    $("done-detail").textContent = res.outcome === "auth" ? t("queued_auth") : t("queued_detail");
+    $("done-detail").textContent = { auth: t("queued_auth"), slow: t("slow_detail") }[res.outcome] || t("queued_detail");
     openSheet("done");
+  }
+
+  /* A slow upload that went on after the form was freed: it stays in the outbox unless sent. */
+  function finishedInBackground(res) {
+    if (res.outcome === "sent") GG.toast(t("sent_in_background", { number: res.case.number }), "ok");
+    else if (res.outcome === "rejected") GG.toast(t("refused_in_background"), "warn");
+    else GG.requestBackgroundSync();
+    GG.refreshBadge();
   }
   $("done-again").addEventListener("click", () => closeSheet("done"));
 

@@ -36,14 +36,25 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+const NETWORK_WAIT_MS = 4000;
+
+/* The network's answer when it comes within NETWORK_WAIT_MS (and always refreshes the cache);
+ * otherwise, or without a network, the cached copy. A poor connection must not keep the page blank. */
 async function networkFirst(request, cacheKey) {
   const cache = await caches.open(CACHE);
-  try {
-    const resp = await fetch(request);
-    if (resp.ok && !resp.redirected) await cache.put(cacheKey || request, resp.clone());
+  const key = cacheKey || request;
+  const network = fetch(request).then(async (resp) => {
+    if (resp.ok && !resp.redirected) await cache.put(key, resp.clone());
     return resp;
+  });
+  const slow = new Promise((resolve) => setTimeout(resolve, NETWORK_WAIT_MS, null));
+  try {
+    const first = await Promise.race([network, slow]);
+    if (first) return first;
+    const hit = await cache.match(key, { ignoreVary: true });
+    return hit || (await network);
   } catch (e) {
-    const hit = await cache.match(cacheKey || request, { ignoreVary: true });
+    const hit = await cache.match(key, { ignoreVary: true });
     if (hit) return hit;
     throw e;
   }
