@@ -5,7 +5,7 @@
 Everything is read and checked before anything is written; every problem found is listed with
 the feature and its code, and then nothing is written at all (ImportRefused). What is safely
 repairable (invalid rings) is repaired with make_valid and reported. The write is one call to
-do_upsert_units_bulk (one transaction; unchanged units stay untouched, changed boundaries become new
+do_upsert_units (one transaction; unchanged units stay untouched, changed boundaries become new
 versions), so importing the same file twice changes nothing.
 """
 import re
@@ -18,7 +18,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import DatabaseError, transaction
 
 from gridgov.errors import FieldError
-from gridgov.grids.actions import UnitInput, do_upsert_units_bulk
+from gridgov.grids.actions import UnitInput, do_upsert_units
 from gridgov.grids.models import CODE_LENGTH, GridUnit, Level, level_for_code, parent_code
 
 from .datums import normalise_datum
@@ -205,7 +205,7 @@ def import_grids(path, options=None):
     units = _units(rows)
     try:
         with transaction.atomic():
-            report.result = do_upsert_units_bulk(units, source=f"import_grids:{Path(path).name}"[:255])
+            report.result = do_upsert_units(units, source=f"import_grids:{Path(path).name}"[:255])
             if options.dry_run:
                 transaction.set_rollback(True)
     except FieldError as err:

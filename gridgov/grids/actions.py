@@ -62,79 +62,13 @@ def check_inputs(units, existing_codes):
 
 
 @transaction.atomic
-def do_upsert_units(units, source="", now=None):
-    """Create or update grid units; a changed boundary closes the old version and opens a new one.
-
-    All or nothing: inputs are checked before anything is written, and the whole batch runs in
-    one transaction. Parents are written before their children (shorter codes first).
-    """
-    now = now or timezone.now()
-    units = sorted(units, key=lambda u: (len(u.code), u.code))
-    existing = {u.code: u for u in GridUnit.objects.filter(code__in=[u.code for u in units])}
-    all_codes = set(GridUnit.objects.filter(code__in={parent_code(u.code) for u in units} - {None})
-                    .values_list("code", flat=True)) | set(existing)
-    check_inputs(units, all_codes)
-    result = UpsertResult()
-    ids_by_code = dict(GridUnit.objects.filter(code__in=all_codes).values_list("code", "id"))
-    touched = []
-    new_boundaries = []
-    for level_len in (6, 9, 12, 15):
-        fresh = []
-        for u in (x for x in units if len(x.code) == level_len):
-            geom = _as_multipolygon(u.geom)
-            old = existing.get(u.code)
-            if old is None:
-                fresh.append(GridUnit(code=u.code, name=u.name.strip(), level=level_for_code(u.code),
-                                      parent_id=ids_by_code.get(parent_code(u.code)), geom=geom,
-                                      population=u.population))
-                continue
-            same_geom = old.geom.equals_exact(geom, SAME_BOUNDARY_TOLERANCE)
-            same_attrs = old.name == u.name.strip() and (u.population is None or old.population == u.population) \
-                and old.is_active
-            if same_geom and same_attrs:
-                result.unchanged.append(u.code)
-                continue
-            if not same_geom or old.name != u.name.strip():
-                GridBoundary.objects.filter(unit=old, valid_to__isnull=True).update(valid_to=now)
-                new_boundaries.append(GridBoundary(unit=old, geom=geom, name=u.name.strip(), valid_from=now,
-                                                   source=source))
-            old.geom, old.name, old.is_active = geom, u.name.strip(), True
-            if u.population is not None:
-                old.population = u.population
-            old.save(update_fields=["geom", "name", "is_active", "population", "updated_at"])
-            touched.append(old.id)
-            result.changed.append(u.code)
-        created = GridUnit.objects.bulk_create(fresh, batch_size=1000)
-        for unit in created:
-            ids_by_code[unit.code] = unit.id
-            touched.append(unit.id)
-            result.created.append(unit.code)
-            new_boundaries.append(GridBoundary(unit=unit, geom=unit.geom, name=unit.name, valid_from=now,
-                                               source=source))
-    GridBoundary.objects.bulk_create(new_boundaries, batch_size=1000)
-    _refresh_areas(touched)
-    return result
-
-
-def _refresh_areas(unit_ids):
-    """Areas on the spheroid, in m² — computed by PostGIS, never in square degrees."""
-    if not unit_ids:
-        return
-    with connection.cursor() as cur:
-        cur.execute("UPDATE grids_gridunit SET area_m2 = ST_Area(geom::geography) WHERE id = ANY(%s)", [unit_ids])
-        cur.execute("UPDATE grids_gridboundary SET area_m2 = ST_Area(geom::geography) "
-                    "WHERE unit_id = ANY(%s) AND area_m2 IS NULL", [unit_ids])
-
-
-@transaction.atomic
 def do_assign_workers(unit, users):
     unit.workers.set(users)
 
 
-# --- Set-based path for large imports (geodata.importers) ----------------------------------------
-# Same contract, checks and result as do_upsert_units; the writes go through a temporary table
-# filled by COPY and a handful of INSERT/UPDATE statements instead of queries per unit, so a file
-# of 10,000 grids is written in seconds.
+# --- Create or update units ----------------------------------------------------------------------
+# The writes go through a temporary table filled by COPY and a handful of set-based INSERT/UPDATE
+# statements instead of queries per unit, so a file of 10,000 grids is written in seconds.
 
 _STAGE_SQL = """
     CREATE TEMPORARY TABLE _upsert_units (
@@ -178,8 +112,13 @@ def _storage_multipolygon(geom):
 
 
 @transaction.atomic
-def do_upsert_units_bulk(units, source="", now=None):
-    """do_upsert_units for big batches: same checks, same versioning, same UpsertResult."""
+def do_upsert_units(units, source="", now=None):
+    """Create or update grid units; a changed boundary (or name) closes the current version and
+    opens a new one; an attribute-only change (population) makes no new version.
+
+    All or nothing: inputs are checked before anything is written (FieldError naming the unit),
+    and the whole batch runs in one transaction. Areas are computed by PostGIS on the spheroid.
+    """
     now = now or timezone.now()
     units = sorted(units, key=lambda u: (len(u.code), u.code))
     existing = {u.code: u for u in GridUnit.objects.filter(code__in=[u.code for u in units])
