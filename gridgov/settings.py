@@ -3,7 +3,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +43,7 @@ INSTALLED_APPS = [
     "gridgov.departments",
     "gridgov.field",
     "gridgov.dispatch",
+    "gridgov.console",
 ]
 
 MIDDLEWARE = [

@@ -198,7 +198,7 @@ def test_it_refuses_malformed_and_duplicate_codes(tmp_path):
     message = refused(write_geojson(tmp_path / "codes.geojson", features))
     assert "'32083110100100A' is malformed" in message
     assert "'3208311010010' is malformed" in message
-    assert f"duplicate code (same as codes.geojson#7)" in message
+    assert "duplicate code (same as codes.geojson#7)" in message
 
 
 def test_it_refuses_a_grid_whose_parent_is_nowhere(tmp_path):

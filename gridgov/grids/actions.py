@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gridgov.errors import FieldError
 
-from .models import GridBoundary, GridUnit, level_for_code, parent_code
+from .models import GridUnit, level_for_code, parent_code
 
 # Two boundaries closer than this (degrees, ~1 cm) are the same boundary: re-importing the same
 # file must change nothing even after a round trip through another format.

@@ -9,7 +9,6 @@ point always lands in the same grid.
 import math
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 
 from geodata.datums import DATUMS, UnknownDatum, normalise_datum, to_wgs84, to_wgs84_arrays
