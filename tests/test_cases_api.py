@@ -368,3 +368,17 @@ def test_concurrent_retries_with_one_uuid_make_exactly_one_case(live_setup, medi
     # the requests that lost the race removed the files they had written
     assert len([p for p in (media / "private").rglob("*") if p.is_file()]) == 1
     assert len([p for p in (media / "media").rglob("*") if p.is_file()]) == 2  # display + thumbnail
+
+
+def test_the_fast_output_has_exactly_the_documented_fields(dispatcher, county, categories, media):
+    from gridgov.cases.serializers import CaseDetailSerializer, CaseSerializer, PhotoSerializer
+
+    api = client_for(dispatcher)
+    number = api.post("/api/v1/cases/", report(channel="other", photos=[make_photo()]), format="multipart").json()
+    number = number["number"]
+    listed = api.get("/api/v1/cases/").json()["results"][0]
+    detail = api.get(f"/api/v1/cases/{number}/").json()
+    assert list(listed) == list(CaseSerializer().fields)
+    assert list(detail) == list(CaseDetailSerializer().fields)
+    assert list(detail["photos"][0]) == list(PhotoSerializer().fields)
+    assert detail["received_at"].endswith("+08:00")  # shown in Asia/Shanghai

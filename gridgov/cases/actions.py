@@ -46,7 +46,8 @@ def audit_context(actor, action):
         raise RuntimeError("audit_context must be used inside transaction.atomic()")
     _set_actor("" if actor is None else str(actor.pk), "" if actor is None else actor.get_username(), action)
     yield
-    _set_actor("", "", "")
+    if len(connection.atomic_blocks) > 1:
+        _set_actor("", "", "")  # an outer transaction goes on: later writes are not this actor's
 
 
 def priority_for(urgency, repeat_count):
@@ -60,7 +61,7 @@ class Created:
 
 
 def _existing_for_retry(actor, client_uuid):
-    case = Case.objects.filter(client_uuid=client_uuid).first()
+    case = Case.objects.filter(client_uuid=client_uuid).only("id", "number", "reporter_id").first()
     if case is not None and case.reporter_id != actor.pk:
         raise Conflict("client_uuid", "uuid_in_use", "该 client_uuid 已被其他用户的案卷使用，请重新生成",
                        "this client_uuid belongs to another user's case; generate a new one")
@@ -182,7 +183,7 @@ def do_create_case(actor, inp: CaseInput):
     if root is not None:
         case.status, case.follow_up_of = Status.MERGED, root
 
-    written = []
+    written, stored = [], []
     try:
         with transaction.atomic(), audit_context(actor, "do_create_case"):
             case.save(force_insert=True)
@@ -196,6 +197,7 @@ def do_create_case(actor, inp: CaseInput):
                         exif_taken_at=p.exif_taken_at, distance_m=p.distance_m, time_offset_s=p.time_offset_s)
                     _store_files(photo, p, written)
                     photo.save()
+                    stored.append(photo)
             if root is not None:
                 # Repeats raise the first report's priority; F() so concurrent follow-ups all count.
                 Case.objects.filter(pk=root.pk).update(repeat_count=F("repeat_count") + 1,
@@ -211,6 +213,11 @@ def do_create_case(actor, inp: CaseInput):
     except BaseException:
         _remove_files(written)
         raise
+    # The caller answers with the case and its photos: hand them over as Django's prefetch would,
+    # saving a query per report.
+    photos_qs = case.photos.all()
+    photos_qs._result_cache, photos_qs._prefetch_done = stored, True
+    case._prefetched_objects_cache = {"photos": photos_qs}
     return Created(case, True)
 
 

@@ -61,14 +61,16 @@ class CaseListCreateView(APIView):
                     "after-photo.",
         request={"application/json": CaseCreateRequestSerializer,
                  "multipart/form-data": CaseCreateRequestSerializer},
-        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 409: OpenApiTypes.OBJECT, **ERRORS},
+        responses={201: CaseSerializer, 200: CaseSerializer, 409: OpenApiTypes.OBJECT, **ERRORS},
         tags=["cases"])
     def post(self, request):
         access.require_report(request.user)
         inp = parse_case_input(request.data, request.FILES, max_skew_s=max_clock_skew_s())
         result = do_create_case(request.user, inp)  # committed when it returns
-        case = selectors.detail_queryset(access.visible_cases(request.user)).get(pk=result.case.pk)
-        data = CaseDetailSerializer(case, context={"request": request}).data
+        case = result.case  # the reporter's own case: in their scope by definition
+        if not result.created:
+            case = selectors.list_queryset(Case.objects.filter(pk=case.pk)).get()
+        data = CaseSerializer(case, context={"request": request}).data
         return Response(data, status=201 if result.created else 200,
                         headers={"Location": f"/api/v1/cases/{case.number}/"})
 
@@ -145,3 +147,13 @@ class CategoryListView(APIView):
         q = request.query_params
         leaves = (q.get("leaves") or "").lower() in ("1", "true", "yes")
         return Response(CategorySerializer(selectors.categories(q.get("q", ""), leaves_only=leaves), many=True).data)
+
+
+class MeView(APIView):
+    @extend_schema(summary="Who am I: role and assigned grids / 当前用户", tags=["cases"],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        user = request.user
+        return Response({"username": user.username, "name": str(user), "role": access.role_of(user),
+                         "can_report": access.can_report(user),
+                         "grids": list(user.grids.filter(is_active=True).values("code", "name"))})

@@ -112,7 +112,10 @@ def _reencode(img, exif):
     side = conf.photo_display_max_side()
     if img.format == "JPEG":
         # Let the JPEG decoder scale by 1/2, 1/4 or 1/8 while decoding: much faster for phone photos.
-        img.draft("RGB", (side, side))
+        # (draft keeps both sides >= the size asked, so ask for the aspect-correct target)
+        ratio = side / max(img.size)
+        if ratio < 1:
+            img.draft("RGB", (max(1, int(img.width * ratio)), max(1, int(img.height * ratio))))
     orientation = exif.get(_TAG_ORIENTATION)
     img = img.convert("RGB") if img.mode != "RGB" else img
     img.thumbnail((side, side), Image.Resampling.LANCZOS)

@@ -72,11 +72,12 @@ def filter_cases(queryset, params):
 
 
 def list_queryset(queryset):
-    return queryset.select_related("category", "category__parent", "reporter").prefetch_related("photos")
+    return (queryset.select_related("category", "category__parent", "reporter", "follow_up_of")
+            .prefetch_related("photos"))
 
 
 def detail_queryset(queryset):
-    return list_queryset(queryset).select_related("follow_up_of")
+    return list_queryset(queryset)
 
 
 @dataclass

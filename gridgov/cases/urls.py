@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/<str:number>/photos/<int:photo_id>/original/", api.PhotoOriginalView.as_view(),
          name="case-photo-original"),
     path("categories/", api.CategoryListView.as_view(), name="category-list"),
+    path("me/", api.MeView.as_view(), name="me"),
 ]
