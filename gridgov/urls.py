@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from gridgov.grids import api as grids_api
 from gridgov.health import healthz
+from maps import urls as maps_urls
 from gridgov.home import home
 
 api_v1 = [
@@ -13,6 +14,7 @@ api_v1 = [
     path("grids/", grids_api.grid_list_view, name="grid-list"),
     path("grids/<str:code>/", grids_api.grid_detail_view, name="grid-detail"),
     path("", include("gridgov.cases.urls")),
+    path("maps/", include(maps_urls.api_urlpatterns)),
 ]
 
 urlpatterns = [
@@ -22,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("field/", include("gridgov.field.urls")),
+    path("mapwall/", include(maps_urls.page_urlpatterns)),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
