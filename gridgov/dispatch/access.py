@@ -106,6 +106,16 @@ def require_whistler(user, case):
                         "only the grid worker of this grid or the command centre may blow the whistle")
 
 
+def sees_everything(user):
+    return role_of(user) in SEE_ALL
+
+
+def sees_case_history(user, case):
+    """The whole dispatch history of a case: the command centre, the monitor, the case's grid workers.
+    Responders see the history of their own dispatches (dispatch detail)."""
+    return sees_everything(user) or is_grid_worker_of(user, case)
+
+
 def visible_triage(user, queryset=None):
     queryset = TriageItem.objects.all() if queryset is None else queryset
     role = role_of(user)
