@@ -130,10 +130,11 @@ def wait_for_grid(page, name="北村一网格"):
     page.wait_for_function("(name) => document.getElementById('grid-name').textContent === name", arg=name)
 
 
-def choose_category(page, search, code):
-    page.wait_for_function("() => !!document.querySelector('#category-button')")
+def choose_category(page, search, code, screenshot=None):
     page.click("#category-button")
     page.fill("#category-search", search)
+    if screenshot:
+        shot(page, screenshot)
     page.click(f".cat-item[data-code='{code}']")
     page.wait_for_selector("#category-sheet", state="hidden")
 
@@ -147,22 +148,22 @@ def test_it_reports_a_case_with_a_photo_and_shows_it_in_my_list(context, live_se
     assert page.text_content("#grid-sub") == "北村 · 测试镇"
     assert page.text_content("#accuracy") == "GPS 精度 ±12 米"
     # The grid outlines are the map's background (no base map): the four grids around the point.
-    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length >= 4")
+    page.wait_for_function("() => document.querySelectorAll('.grid-outline').length >= 4")
     labels = page.eval_on_selector_all(".grid-label", "(els) => els.filter((e) => e.style.opacity !== '0').map((e) => e.textContent)")
     assert sorted(labels) == ["北村二网格", "南村一网格", "南村二网格"]  # its own name is in the panel
 
-    choose_category(page, "垃圾", "E0101")
+    choose_category(page, "垃圾", "E0101", screenshot="02-category-search")
     assert page.text_content("#category-label") == "市容环境 › 暴露垃圾"
     page.set_input_files("#photo-input", files=[photo()])
     page.wait_for_selector("#photos .thumb img")
     assert page.text_content("#photo-count") == "1/6"
     page.fill("#description", "路边垃圾堆积，约两立方米")
-    shot(page, "02-report-filled")
+    shot(page, "03-report-filled")
 
     page.click("#submit")
     page.wait_for_selector("#done:not([hidden])")
     number = page.text_content("#done-number").replace("案卷编号", "").strip()
-    shot(page, "03-report-sent")
+    shot(page, "04-report-sent")
 
     case = Case.objects.get(number=number)
     assert case.reporter.username == "worker1" and case.channel == "grid_patrol"
@@ -176,26 +177,35 @@ def test_it_reports_a_case_with_a_photo_and_shows_it_in_my_list(context, live_se
     item = page.text_content(f"#case-list li[data-number='{number}']")
     assert "暴露垃圾" in item and "已上报" in item and "北村一网格" in item
     assert page.is_hidden("#outbox")
-    shot(page, "04-mine")
+    shot(page, "04-mine-list")
     assert context.console_errors == []
 
 
 def test_it_keeps_an_offline_report_and_sends_it_once_when_back_online(context, live_server, field_data):
     page = open_page(context)
     log_in(page, live_server.url)
-    # The service worker has cached the app shell and controls the page.
+    # The service worker has cached the app shell (pages, JS, CSS, Leaflet, categories) and controls the page.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.reload()  # a later visit: the page's own requests (grid outlines) go through the worker now
     wait_for_grid(page)
-    choose_category(page, "井盖", "C0101")  # categories are loaded; the rest is done offline
+    page.wait_for_selector(".grid-outline")
 
     context.set_offline(True)
+    response = page.reload()  # the page opens without a connection
+    assert response.from_service_worker
+    page.wait_for_selector("body[data-ready='1']")
     page.wait_for_selector("[data-online].off")
+    page.wait_for_selector("#grid-info[data-state=offline]")  # the server finds the grid when it is sent
+    page.wait_for_selector(".grid-outline")  # the last grid outlines, from the cache
+    choose_category(page, "井盖", "C0101")  # the category list comes from the cache
     page.set_input_files("#photo-input", files=[photo("离线.jpg", seed=1)])
     page.fill("#description", "离线上报：井盖缺失")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    shot(page, "05-offline-form")
     page.click("#submit")
     page.wait_for_selector("#done:not([hidden])")
     assert page.text_content("#done-title") == "已保存，等待发送"
-    shot(page, "05-offline-saved")
+    shot(page, "05-offline-queued")
     waiting = page.evaluate("() => GridOutbox.all().then((a) => a.map((r) => r.client_uuid))")
     assert len(waiting) == 1
     client_uuid = uuid.UUID(waiting[0])

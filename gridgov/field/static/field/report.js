@@ -34,7 +34,7 @@
   } else {
     map.setView(CFG.map.center, CFG.map.zoom);
   }
-  const GRID_STYLE = { color: "#5b7db1", weight: 1, opacity: 0.8, fillColor: "#dfe8f5", fillOpacity: 0.35 };
+  const GRID_STYLE = { color: "#5b7db1", weight: 1, opacity: 0.8, fillColor: "#dfe8f5", fillOpacity: 0.35, className: "grid-outline" };
   const HERE_STYLE = { color: "#1559b7", weight: 3, opacity: 1, fillColor: "#1559b7", fillOpacity: 0.12 };
   const grids = L.geoJSON(null, {
     style: () => GRID_STYLE, interactive: false,

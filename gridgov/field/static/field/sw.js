@@ -40,21 +40,24 @@ const NETWORK_WAIT_MS = 4000;
 
 /* The network's answer when it comes within NETWORK_WAIT_MS (and always refreshes the cache);
  * otherwise, or without a network, the cached copy. A poor connection must not keep the page blank. */
-async function networkFirst(request, cacheKey) {
+async function networkFirst(request, cacheKey, lastKey) {
   const cache = await caches.open(CACHE);
   const key = cacheKey || request;
   const network = fetch(request).then(async (resp) => {
-    if (resp.ok && !resp.redirected) await cache.put(key, resp.clone());
+    if (resp.ok && !resp.redirected) {
+      await cache.put(key, resp.clone());
+      if (lastKey) await cache.put(lastKey, resp.clone());
+    }
     return resp;
   });
   const slow = new Promise((resolve) => setTimeout(resolve, NETWORK_WAIT_MS, null));
+  const cached = async () => (await cache.match(key, { ignoreVary: true })) || (lastKey && (await cache.match(lastKey)));
   try {
     const first = await Promise.race([network, slow]);
     if (first) return first;
-    const hit = await cache.match(key, { ignoreVary: true });
-    return hit || (await network);
+    return (await cached()) || (await network);
   } catch (e) {
-    const hit = await cache.match(key, { ignoreVary: true });
+    const hit = await cached();
     if (hit) return hit;
     throw e;
   }
@@ -79,6 +82,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, url.pathname));
   } else if (CFG.static.includes(url.pathname) || url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
+  } else if (url.pathname === CFG.grids) {
+    // Outlines for another bounding box are better than none when offline: keep the last answer too.
+    event.respondWith(networkFirst(request, null, CFG.grids + "?last"));
   } else if (CFG.network_first.some((prefix) => url.pathname === prefix)) {
     event.respondWith(networkFirst(request));
   }
