@@ -314,8 +314,9 @@ def test_the_openapi_schema_generates_and_lists_the_case_endpoints(api):
 
 
 def test_english_is_available_for_field_errors(api, county, categories):
-    r = api.post("/api/v1/cases/", report(category="Z1"), format="json", HTTP_ACCEPT_LANGUAGE="en")
-    assert "does not exist" in r.json()["errors"][0]["message_en"]
+    r = api.post("/api/v1/cases/?lang=en", report(category="Z1"), format="json")
+    err = r.json()["errors"][0]
+    assert "does not exist" in err["message_en"] and "不存在" in err["message"]
 
 
 # --- committed before the response; idempotent under concurrent retries -----------------------------
@@ -382,3 +383,12 @@ def test_the_fast_output_has_exactly_the_documented_fields(dispatcher, county, c
     assert list(detail) == list(CaseDetailSerializer().fields)
     assert list(detail["photos"][0]) == list(PhotoSerializer().fields)
     assert detail["received_at"].endswith("+08:00")  # shown in Asia/Shanghai
+
+
+def test_labels_are_chinese_by_default_and_english_on_request(dispatcher, county, categories):
+    case = make_case(dispatcher, *IN_A1)
+    api = client_for(dispatcher)
+    zh = api.get(f"/api/v1/cases/{case.number}/").json()
+    en = api.get(f"/api/v1/cases/{case.number}/", {"lang": "en"}).json()  # the project's switch (cookie/?lang=)
+    assert (zh["status_label"], zh["urgency_label"], zh["channel_label"]) == ("已上报", "一般", "其他")
+    assert (en["status_label"], en["urgency_label"], en["channel_label"]) == ("Reported", "Normal", "Other")
