@@ -539,6 +539,10 @@
     renderPhotos("after_photos");
     renderDuplicates();
     renderRecent();
+    if (state.manual && state.fix) { // the next report starts from the GPS position again
+      state.manual = false;
+      setPoint(state.fix.lon, state.fix.lat, state.fix.acc);
+    }
   }
 
   /* --- reopen a refused report from the outbox (?edit=<uuid>) ---------------------------------- */
@@ -559,7 +563,10 @@
     renderPhotos("photos");
     renderPhotos("after_photos");
     $("edit-banner").hidden = false;
-    if (r.last_error && r.last_error.errors) showApiErrors(r.last_error.errors);
+    const errors = (r.last_error && r.last_error.errors) || [];
+    // Refused for its time (a phone clock ahead): send it with the time of the corrected clock.
+    if (errors.some((e) => e.field === "reported_at" || e.field === "occurred_at")) state.reportedAt = null;
+    if (errors.length) showApiErrors(errors);
   }
 
   /* --- start ---------------------------------------------------------------------------------- */
