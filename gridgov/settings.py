@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "gridgov.departments",
     "gridgov.field",
     "gridgov.dispatch",
+    "gridgov.notifications",
+    "gridgov.alerts",
+    "gridgov.evaluation",
     "gridgov.console",
 ]
 
@@ -174,3 +177,10 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 GRIDGOV_WORK_TZ = os.environ.get("GRIDGOV_WORK_TZ", "Asia/Shanghai")
 GRIDGOV_WORK_HOURS = [tuple(p.strip().split("-", 1)) for p in
                       os.environ.get("GRIDGOV_WORK_HOURS", "08:30-12:00,13:30-17:30").split(",") if p.strip()]
+
+# --- Notifications, warnings, evaluation (gridgov.notifications / alerts / evaluation) -------------
+# Email: console in development; set GRIDGOV_EMAIL_BACKEND (and Django's EMAIL_HOST etc.) in production.
+# Tests use Django's locmem backend. Channels: gridgov.notifications.channels; thresholds and weights:
+# gridgov.alerts.conf and gridgov.evaluation.conf (all optional settings with defaults there).
+EMAIL_BACKEND = os.environ.get("GRIDGOV_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("GRIDGOV_FROM_EMAIL", "gridgov@localhost")

@@ -1,0 +1,15 @@
+"""The warning rules as SQL functions (gridgov.alerts.sql). No views: see that module."""
+from django.db import migrations
+
+from gridgov.alerts.sql import DROP, FUNCTIONS
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("alerts", "0001_initial"),
+        ("dispatch", "0002_append_only"),
+        ("cases", "0003_seed_categories"),
+        ("departments", "0001_initial"),
+    ]
+
+    operations = [migrations.RunSQL(FUNCTIONS, DROP)]

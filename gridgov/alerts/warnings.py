@@ -1,0 +1,169 @@
+"""Warnings (预警) of dispatches and cases: the four colours and the deadline level per stage.
+
+For the queues, the map wall, the console pages and the background sweep, from one definition (the SQL
+functions of gridgov.alerts.sql):
+
+    annotate_warning(dispatch_queryset, now=None)
+        adds  warning_colour  'blue' | 'yellow' | 'orange' | 'red'      (四色预警 of the dispatch's case)
+              accept_level    'none' | 'ok' | 'near' | 'overdue'        (签收 stage)
+              feedback_level  'none' | 'ok' | 'near' | 'overdue'        (办结反馈 stage)
+              warning_level   the worse of the two
+              warning_rank    0 none, 1 ok, 2 near, 3 overdue (sort with -warning_rank)
+        filter with e.g. .filter(warning_level="overdue") — it is all SQL.
+    annotate_case_warning(case_queryset, now=None)
+        adds  warning_colour, warning_level (worst over the case's dispatches), warning_rank
+    warning_for(dispatch, now=None) -> DispatchWarning(colour, level, due, accept_level, feedback_level)
+        for one dispatch (uses the annotations if the object came from annotate_warning, else one query)
+    DISPATCH_WARNINGS_SQL / CASE_WARNINGS_SQL
+        SELECT statements (one row per dispatch / case, %(now)s parameter) for raw SQL, e.g. a tile query:
+        ... JOIN alerts_case_warnings(now()) w ON w.case_id = c.id
+
+Colours (四色预警, seed 003): blue — consultation, to be answered within half a working day; yellow — needs
+several departments; orange — involves law or litigation; red — complaint or report. A case gets its
+category's colour (or its group's, else GRIDGOV_WARNING_DEFAULT_COLOUR), raised — never lowered — to
+yellow once two or more departments handle it (lead + assists) and to orange once it is diverted to
+courts / arbitration / administrative review. (Blue's half working day is the category's limit in the
+routing data — e.g. 暴露垃圾: 4 working hours — so its due times already carry it.)
+
+Levels per stage, from the due times stored on the dispatch (never recomputed here):
+- accept (签收) counts while the dispatch waits to be accepted (state whistled);
+- feedback (办结反馈) counts from the whistle until the department feeds back (whistled, accepted,
+  in progress, rework) — not while suspended (缓办/挂账), and not after feedback;
+- overdue once now is past the due time; near (临近超期) once the time left is at most
+  GRIDGOV_WARNING_NEAR_FRACTION of the stage's limit (or GRIDGOV_WARNING_NEAR_MIN_MINUTES, whichever
+  is larger). The time left is counted like the limit: working minutes on the Chinese working calendar
+  for work_hours / work_days limits (so a Friday-evening dispatch is not "near" over the weekend),
+  wall-clock minutes for minutes / hours limits;
+- ok while a stage runs and is neither; none when no stage runs (or it has no due time).
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import CharField, DateTimeField, F, Func, IntegerField, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .worktime import ensure_warning_tables
+
+LEVELS = ("none", "ok", "near", "overdue")
+LEVEL_LABELS = {"none": "", "ok": _("正常"), "near": _("临近超期"), "overdue": _("已超期")}
+COLOURS = ("blue", "yellow", "orange", "red")
+COLOUR_LABELS = {"blue": _("蓝色"), "yellow": _("黄色"), "orange": _("橙色"), "red": _("红色")}
+COLOUR_MEANINGS = {"blue": _("咨询类"), "yellow": _("多部门协同"), "orange": _("涉法涉诉"), "red": _("投诉举报")}
+ACCEPT_STATES = ("whistled",)
+FEEDBACK_STATES = ("whistled", "accepted", "in_progress", "rework")
+
+DISPATCH_WARNINGS_SQL = "SELECT * FROM alerts_dispatch_warnings(%(now)s)"
+CASE_WARNINGS_SQL = "SELECT * FROM alerts_case_warnings(%(now)s)"
+
+
+def _now_value(now):
+    return Value(now or timezone.now(), output_field=DateTimeField())
+
+
+def accept_level_expr(now=None, prefix=""):
+    p = prefix
+    return Func(F(f"{p}state"), F(f"{p}accept_due"), F(f"{p}response_limit_amount"), F(f"{p}response_limit_unit"),
+                F(f"{p}dispatched_at"), _now_value(now), function="alerts_accept_level", output_field=CharField())
+
+
+def feedback_level_expr(now=None, prefix=""):
+    p = prefix
+    return Func(F(f"{p}state"), F(f"{p}feedback_due"), F(f"{p}handling_limit_amount"), F(f"{p}handling_limit_unit"),
+                F(f"{p}dispatched_at"), _now_value(now), function="alerts_feedback_level", output_field=CharField())
+
+
+def _rank(expr):
+    return Func(expr, function="alerts_level_rank", output_field=IntegerField())
+
+
+def annotate_warning(queryset, now=None):
+    """Dispatch queryset + warning_colour, accept_level, feedback_level, warning_level, warning_rank."""
+    ensure_warning_tables()
+    now = now or timezone.now()
+    accept, feedback = accept_level_expr(now), feedback_level_expr(now)
+    level = Func(accept, feedback, function="alerts_worse", output_field=CharField())
+    return queryset.annotate(
+        warning_colour=Func(F("case_id"), function="alerts_case_colour", output_field=CharField()),
+        accept_level=accept, feedback_level=feedback, warning_level=level, warning_rank=_rank(level))
+
+
+def annotate_case_warning(queryset, now=None):
+    """Case queryset + warning_colour, warning_level (worst over its dispatches), warning_rank."""
+    ensure_warning_tables()
+    level = Func(F("pk"), _now_value(now), function="alerts_case_level", output_field=CharField())
+    return queryset.annotate(
+        warning_colour=Func(F("pk"), function="alerts_case_colour", output_field=CharField()),
+        warning_level=level, warning_rank=_rank(level))
+
+
+@dataclass
+class DispatchWarning:
+    colour: str
+    level: str
+    due: datetime | None = None
+    accept_level: str = "none"
+    feedback_level: str = "none"
+
+    @property
+    def stage(self):
+        """The stage that gives the level ('accept' / 'feedback' / '')."""
+        if self.level in ("none",):
+            return ""
+        return "accept" if self.accept_level == self.level else "feedback"
+
+    @property
+    def colour_label(self):
+        return COLOUR_LABELS.get(self.colour, "")
+
+    @property
+    def colour_meaning(self):
+        return COLOUR_MEANINGS.get(self.colour, "")
+
+    @property
+    def level_label(self):
+        return LEVEL_LABELS.get(self.level, "")
+
+
+def _due_of(dispatch, accept_level, feedback_level):
+    if accept_level != "none" and (feedback_level == "none" or
+                                   LEVELS.index(accept_level) >= LEVELS.index(feedback_level)):
+        return dispatch.accept_due
+    if feedback_level != "none":
+        return dispatch.feedback_due
+    return None
+
+
+def warning_for(dispatch, now=None):
+    """The warning of one dispatch. Free if it came from annotate_warning (with the same `now`)."""
+    if not hasattr(dispatch, "warning_level"):
+        from gridgov.dispatch.models import Dispatch
+
+        row = annotate_warning(Dispatch.objects.filter(pk=dispatch.pk), now).values(
+            "warning_colour", "accept_level", "feedback_level", "warning_level").first()
+        if row is None:
+            return None
+        colour, accept, feedback, level = (row["warning_colour"], row["accept_level"], row["feedback_level"],
+                                           row["warning_level"])
+    else:
+        colour, accept, feedback, level = (dispatch.warning_colour, dispatch.accept_level, dispatch.feedback_level,
+                                           dispatch.warning_level)
+    return DispatchWarning(colour=colour, level=level, due=_due_of(dispatch, accept, feedback),
+                           accept_level=accept, feedback_level=feedback)
+
+
+def with_warnings(dispatches, now=None):
+    """Set .warning on each dispatch of a list (one query for the lot)."""
+    from gridgov.dispatch.models import Dispatch
+
+    dispatches = list(dispatches)
+    if not dispatches:
+        return dispatches
+    rows = {r["pk"]: r for r in annotate_warning(Dispatch.objects.filter(pk__in=[d.pk for d in dispatches]), now)
+            .values("pk", "warning_colour", "accept_level", "feedback_level", "warning_level")}
+    for d in dispatches:
+        r = rows.get(d.pk)
+        d.warning = None if r is None else DispatchWarning(
+            r["warning_colour"], r["warning_level"], _due_of(d, r["accept_level"], r["feedback_level"]),
+            r["accept_level"], r["feedback_level"])
+    return dispatches
