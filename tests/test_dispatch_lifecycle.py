@@ -326,7 +326,7 @@ def test_due_times_are_utc_instants_matching_add_limit_over_a_make_up_working_su
         assert cur.fetchone()[0] == datetime(2025, 1, 26, 4, 0)
 
 
-def test_a_more_urgent_case_halves_the_limits_per_step():
+def test_a_more_urgent_case_halves_the_limits_per_step(categories):
     e0101 = Category.objects.get(code="E0101")  # normal: 1 work_hour / 4 work_hours
     s0101 = Category.objects.get(code="S0101")  # normal: 1 work_day / 10 work_days
     assert limits_for(e0101, "normal").handling == TimeLimit(4, "work_hours")

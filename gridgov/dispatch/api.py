@@ -19,10 +19,9 @@ from gridgov.grids.locate import locate
 
 from . import access, actions, routing, selectors
 from .due import limits_for
-from .models import Dispatch, Notification, Suspension, Whistle
-from .notify import do_mark_read
+from .models import Dispatch, Suspension, Whistle
 from .serializers import (DecideRequest, DispatchDetailSerializer, DispatchSerializer, EscalateRequest,
-                          EventSerializer, FeedbackRequest, NoteRequest, NotificationSerializer, RerouteRequest,
+                          EventSerializer, FeedbackRequest, NoteRequest, RerouteRequest,
                           ReturnRequest, SuspendRequest, SuspensionSerializer, TriageSerializer, VerifyRequest,
                           VersionRequest, WhistleRequest, WhistleSerializer)
 
@@ -304,7 +303,7 @@ class SuspensionDecideView(APIView):
         return Response(SuspensionSerializer(Suspension.objects.get(pk=s.pk)).data)
 
 
-# --- triage, notifications -----------------------------------------------------------------------------
+# --- triage -----------------------------------------------------------------------------
 
 class TriageListView(APIView):
     @extend_schema(summary="Triage queue (no rule, returned) / 待分拨队列",
@@ -317,24 +316,3 @@ class TriageListView(APIView):
         page = paginator.paginate_queryset(selectors.triage_queue(access.visible_triage(request.user)), request,
                                            view=self)
         return paginator.get_paginated_response(TriageSerializer(page, many=True).data)
-
-
-class NotificationListView(APIView):
-    @extend_schema(summary="My notifications / 我的通知", parameters=[OpenApiParameter("unread", bool)],
-                   responses={200: NotificationSerializer(many=True)}, tags=["notifications"])
-    def get(self, request):
-        qs = Notification.objects.filter(recipient=request.user).select_related("case")
-        if (request.query_params.get("unread") or "").lower() in TRUE:
-            qs = qs.filter(read_at__isnull=True)
-        paginator = Page()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
-        response.data["unread"] = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
-        return response
-
-
-class NotificationReadView(APIView):
-    @extend_schema(summary="Mark read / 标为已读", request=None, responses={200: NotificationSerializer}, tags=[
-        "notifications"])
-    def post(self, request, pk):
-        return Response(NotificationSerializer(do_mark_read(request.user, pk)).data)

@@ -7,9 +7,9 @@ into the caller (a failing channel is logged; the in-app row stays the record).
 """
 import logging
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from gridgov.departments.models import Department, Membership
 
@@ -59,24 +59,6 @@ def _send_to_channels(rows):
             logger.exception("notification channel %r failed", channel)
 
 
-def do_mark_read(user, notification_id):
-    """Mark one of the user's notifications read (idempotent); NotFound for anyone else's."""
-    from gridgov.cases.access import NotFound
-
-    Notification.objects.filter(recipient=user, pk=notification_id, read_at__isnull=True).update(
-        read_at=timezone.now())
-    found = Notification.objects.filter(recipient=user, pk=notification_id).first()
-    if found is None:
-        raise NotFound("notification", "not_found", "通知不存在", "no such notification")
-    return found
-
-
-def _deliveries_installed():
-    from django.apps import apps
-
-    return apps.is_installed("gridgov.notifications")
-
-
 def notify(users_or_departments, kind, case, message):
     """Tell these users and the active members of these departments `message` about `case`.
 
@@ -87,8 +69,9 @@ def notify(users_or_departments, kind, case, message):
         Notification(recipient=user, kind=kind, case=case, department=dept, message=str(message))
         for user, dept in _recipients(users_or_departments)
     ])
-    if rows and _deliveries_installed():
-        # Email / SMS / WeChat Work: delivery rows in this transaction, sent by a job after commit.
+    if rows and apps.is_installed("gridgov.notifications"):
+        # Email / SMS / WeChat Work (gridgov.notifications): delivery rows in this transaction, sent by a
+        # background job after commit.
         from gridgov.notifications.delivery import queue_deliveries
 
         queue_deliveries(rows)

@@ -61,8 +61,9 @@ def queue(queryset, states=None, role=None):
             raise FieldError("role", "invalid_choice", f"角色 {role!r} 无效", f"role {role!r} is not one of "
                              f"{', '.join(Role.values)}")
         queryset = queryset.filter(role=role)
-    return (with_related(queryset).annotate(next_due=NEXT_DUE, urgency_rank=URGENCY)
-            .order_by("-urgency_rank", "-case__priority", F("next_due").asc(nulls_last=True), "dispatched_at", "id"))
+    # Annotated as due_now: Dispatch.next_due is the same thing as a property on one row.
+    return (with_related(queryset).annotate(due_now=NEXT_DUE, urgency_rank=URGENCY)
+            .order_by("-urgency_rank", "-case__priority", F("due_now").asc(nulls_last=True), "dispatched_at", "id"))
 
 
 def department_queue(queryset, department_ids, states=None, role=None):

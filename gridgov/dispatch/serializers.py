@@ -4,7 +4,7 @@ from rest_framework import serializers
 from gridgov.workcal.limits import TimeLimit
 
 from . import transitions
-from .models import Dispatch, DispatchEvent, Notification, Role, State, Suspension, TriageItem, Whistle
+from .models import Dispatch, DispatchEvent, Role, State, Suspension, TriageItem, Whistle
 
 
 def _limit(amount, unit):
@@ -157,14 +157,6 @@ class TriageSerializer(serializers.ModelSerializer):
 
     def get_returned_by_department(self, obj) -> str | None:
         return obj.dispatch.department.name if obj.dispatch_id else None
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    case = serializers.CharField(source="case.number", default=None)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "case", "message", "created_at", "read_at"]
 
 
 # --- request bodies (documentation; parsing is in api.py) ---------------------------------------------

@@ -22,6 +22,4 @@ urlpatterns = [
     path("suspensions/", api.SuspensionListView.as_view(), name="suspension-list"),
     path("suspensions/<int:pk>/decide/", api.SuspensionDecideView.as_view(), name="suspension-decide"),
     path("triage/", api.TriageListView.as_view(), name="triage-list"),
-    path("notifications/", api.NotificationListView.as_view(), name="notification-list"),
-    path("notifications/<int:pk>/read/", api.NotificationReadView.as_view(), name="notification-read"),
 ]
