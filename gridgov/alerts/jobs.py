@@ -7,6 +7,7 @@ each (dispatch, stage, kind) is sent exactly once (see that module).
 
 A stage already overdue when first seen (say the worker was down through the near-overdue window)
 gets the overdue escalation only: a "deadline approaching" reminder after the deadline is noise.
+Only handling departments (lead 主办, assist 协办) are reminded and escalated (ALERT_ROLES).
 """
 import logging
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from gridgov.dispatch.models import Dispatch
+from gridgov.dispatch.models import Dispatch, Role
 
 from .actions import do_send_alert
 from .models import AlertKind, AlertSent, Stage
@@ -24,6 +25,9 @@ from .worktime import ensure_warning_tables
 logger = logging.getLogger(__name__)
 
 ALERT_LEVELS = (AlertKind.NEAR, AlertKind.OVERDUE)
+# Departments that handle the case. A notified (知会) department is told for information: its late
+# acknowledgement shows as a warning on the pages but is neither reminded nor escalated.
+ALERT_ROLES = (Role.LEAD, Role.ASSIST)
 
 
 @dataclass
@@ -40,7 +44,7 @@ def due_alerts(now=None):
     """[(dispatch_id, stage, kind)] that should have been sent by `now` and were not (one SQL query)."""
     now = now or timezone.now()
     ensure_warning_tables(now)
-    rows = (Dispatch.objects.filter(state__in=FEEDBACK_STATES)
+    rows = (Dispatch.objects.filter(state__in=FEEDBACK_STATES, role__in=ALERT_ROLES)
             .annotate(a=accept_level_expr(now), f=feedback_level_expr(now))
             .filter(Q(a__in=ALERT_LEVELS) | Q(f__in=ALERT_LEVELS))
             .values_list("pk", "a", "f"))
