@@ -233,3 +233,53 @@ def test_the_demo_table_follows_the_typical_routing_and_is_idempotent(county, ca
     assert sorted(d.code for d in occupy.assists) == ["gaj", "scjg"]
     assert routing.resolve(cat("S0108"), N1).is_diversion
     assert not routing.resolve(cat("E0506"), N1).matched  # 火情: triage on purpose
+
+
+# --- admin -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def admin_client(client, db):
+    from tests.dispatch_helpers import make_user as make_fast_user
+
+    user = make_fast_user("root", Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def _form(depts, category, area, lead, **extra):
+    data = {"category": cat(category).pk, "area": unit(area).pk, "lead": depts[lead].pk, "legal_basis": "",
+            "response_limit_amount": "", "response_limit_unit": "", "handling_limit_amount": "",
+            "handling_limit_unit": "", "note": "", "is_active": "on",
+            "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0"}
+    data.update(extra)
+    return data
+
+
+def test_the_admin_saves_a_versioned_rule_and_refuses_a_tie(admin_client, depts):
+    r = admin_client.post("/admin/dispatch/routingrule/add/",
+                          _form(depts, "E0101", TOWN, "town", assists=[depts["cg"].pk], handling_limit_amount="2",
+                                handling_limit_unit="work_days"))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    rule = RoutingRule.objects.get()
+    assert rule.area_code == TOWN and [d.code for d in rule.assists.all()] == ["cg"]
+    assert [v.snapshot["handling_limit"] for v in rule.versions.all()] == ["2 work_days"]
+    r = admin_client.post("/admin/dispatch/routingrule/add/", _form(depts, "E0101", TOWN, "cg"))
+    assert r.status_code == 200 and "同一分类、同一区域" in r.content.decode()
+    assert RoutingRule.objects.count() == 1
+    r = admin_client.post(f"/admin/dispatch/routingrule/{rule.pk}/change/",
+                          _form(depts, "E0101", TOWN, "town", note="改备注"))
+    assert r.status_code == 302
+    assert list(RoutingRuleVersion.objects.filter(rule=rule).values_list("version", flat=True).order_by("version")) == [
+        1, 2]
+
+
+def test_the_admin_imports_and_exports_csv(admin_client, depts):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = f"category,area,lead\nE0101,{COUNTY},cg\n".encode()
+    r = admin_client.post("/admin/dispatch/routingrule/import-csv/",
+                          {"file": SimpleUploadedFile("r.csv", data, content_type="text/csv")})
+    assert r.status_code == 302 and RoutingRule.objects.count() == 1
+    exported = admin_client.get("/admin/dispatch/routingrule/export-csv/").content.decode("utf-8-sig")
+    assert f"E0101,{COUNTY},cg" in exported
+    assert admin_client.get("/admin/dispatch/dispatch/").status_code == 200

@@ -141,7 +141,7 @@ def do_save_rule(actor, inp: RuleInput, rule=None, change=None):
     inp = check_rule(inp, rule)
     creating = rule is None or not rule.pk
     if creating:
-        rule = RoutingRule()
+        rule = rule if rule is not None else RoutingRule()  # the admin passes its unsaved instance
         before = None
     else:
         rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
