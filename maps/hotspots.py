@@ -28,13 +28,13 @@ DEFAULT_SEED = 12345
 DEFAULT_PERMUTATIONS = 999
 LEVELS = ((1, 0.10), (2, 0.05), (3, 0.01))
 CLASSES = [
-    {"class": 3, "key": "hot99", "label": "热点（99% 置信）", "colour": "#d7191c"},
-    {"class": 2, "key": "hot95", "label": "热点（95% 置信）", "colour": "#f07c4a"},
-    {"class": 1, "key": "hot90", "label": "热点（90% 置信）", "colour": "#fec980"},
-    {"class": 0, "key": "ns", "label": "不显著", "colour": "#9aa5b1"},
-    {"class": -1, "key": "cold90", "label": "冷点（90% 置信）", "colour": "#c7e6db"},
-    {"class": -2, "key": "cold95", "label": "冷点（95% 置信）", "colour": "#7fb6d5"},
-    {"class": -3, "key": "cold99", "label": "冷点（99% 置信）", "colour": "#2c7bb6"},
+    {"class": 3, "key": "hot99", "short": "热点 99%", "label": "热点（99% 置信）", "colour": "#d7191c"},
+    {"class": 2, "key": "hot95", "short": "热点 95%", "label": "热点（95% 置信）", "colour": "#f07c4a"},
+    {"class": 1, "key": "hot90", "short": "热点 90%", "label": "热点（90% 置信）", "colour": "#fec980"},
+    {"class": 0, "key": "ns", "short": "不显著", "label": "不显著", "colour": "#9aa5b1"},
+    {"class": -1, "key": "cold90", "short": "冷点 90%", "label": "冷点（90% 置信）", "colour": "#c7e6db"},
+    {"class": -2, "key": "cold95", "short": "冷点 95%", "label": "冷点（95% 置信）", "colour": "#7fb6d5"},
+    {"class": -3, "key": "cold99", "short": "冷点 99%", "label": "冷点（99% 置信）", "colour": "#2c7bb6"},
 ]
 TREND_CLASSES = [
     {"key": "new", "label": "新增热点", "colour": "#ff3b6b"},

@@ -8,11 +8,12 @@
   // leaflet.vectorgrid 1.3 calls L.DomEvent.fakeStop, removed in Leaflet 1.8: clicks on tiles need it back.
   if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = function () { return true; };
   var WARN = { red: "#ff3b3b", orange: "#ff8c1a", yellow: "#ffd21f", blue: "#2f9bff", overdue: "#d04cff", closed: "#6b7a90" };
-  var RAMP = ["#0c2a4d", "#14527a", "#1f8a9e", "#62c2a2", "#e8d86a", "#ff9f43", "#ff4d4d"];
+  var RAMP = ["#0b1d3a", "#123766", "#17568f", "#1c7bb0", "#2aa6c7", "#52d0d6", "#a8f0e6"];
   var HEXRAMP = ["#173d6b", "#1f6fa0", "#2ba3b8", "#7fd0a8", "#f2d95c", "#ff8f3d", "#ff3d3d"];
   var state = { metric: "open", period: "30d", category: "", hotUnit: "grid", version: null, bucket: null,
                 breaks: [], first: true, gridData: null };
   var etags = {};
+  var probe = window.__mapwall = { grids: 0, hot: 0, hex: 0, heat: 0, tiles: 0, dashboard: 0 };
   var pending = 0;
 
   /* ---------- fetch with ETag (a poll that finds nothing new is a 304) ---------- */
@@ -91,7 +92,7 @@
   function gridStyle(p) {
     var on = document.getElementById("l-choropleth").checked;
     return { color: "#3fa9f5", weight: 0.6, opacity: 0.7, fill: true, fillColor: rampColour(metricValue(p), state.breaks, RAMP),
-             fillOpacity: on ? 0.72 : 0.0 };
+             fillOpacity: on ? (map.getZoom() >= CFG.street_zoom ? 0.4 : 0.72) : 0.0 };
   }
 
   /* ---------- grids: GeoJSON aggregates at district zooms, vector tiles at street zooms ---------- */
@@ -122,6 +123,7 @@
       state.gridData = fc;
       state.breaks = quantileBreaks(fc.features.map(function (f) { return metricValue(f.properties); }), 6);
       gridGeo.clearLayers().addData(fc);
+      probe.grids = fc.features.length;
       if (!state.fitted && fc.features.length) { map.fitBounds(gridGeo.getBounds(), { padding: [10, 10] }); state.fitted = true; }
       legend();
     });
@@ -146,7 +148,8 @@
                    color: "#fff", weight: p.colour === "overdue" ? 1.5 : 0.6, opacity: 0.9 };
         }
       }
-    }).on("click", function (e) { if (e.layer.properties.number) showCase(e.layer.properties.number); });
+    }).on("click", function (e) { if (e.layer.properties.number) showCase(e.layer.properties.number); })
+      .on("tileload", function () { probe.tiles += 1; });
   }
   var hexLayer = L.geoJSON(null, { pane: "hex",
     style: function (f) {
@@ -158,6 +161,7 @@
     return getJSON(API + "hexbins.geojson?" + q({ z: z, what: "period" })).then(function (fc) {
       state.hexBreaks = quantileBreaks(fc.features.map(function (f) { return f.properties.n; }), 7);
       hexLayer.clearLayers().addData(fc);
+      probe.hex = fc.features.length;
       legend();
     });
   }
@@ -179,6 +183,7 @@
     return getJSON(API + "heat/?" + q({ z: z })).then(function (d) {
       heat.setOptions({ max: Math.max(1, d.max * 0.6) });
       heat.setLatLngs(d.points);
+      probe.heat = d.points.length;
     });
   }
 
@@ -216,6 +221,7 @@
     return getJSON(url).then(function (fc) {
       hotParams = fc;
       hotLayer.clearLayers().addData(fc);
+      probe.hot = fc.features.length;
       legend();
     });
   }
@@ -227,11 +233,13 @@
     if (document.getElementById("l-choropleth").checked && state.breaks.length) {
       h += "<h3>" + S.metric_titles[state.metric] + "</h3>";
       var edges = [0].concat(state.breaks);
+      h += '<div class="cols">';
       edges.forEach(function (b, i) {
         var hi = edges[i + 1];
         h += '<div class="row"><span class="sw" style="background:' + RAMP[Math.min(i + 1, RAMP.length - 1)] + '"></span>' +
           (hi !== undefined ? fmt(b) + " – " + fmt(hi) : "≥ " + fmt(b)) + "</div>";
       });
+      h += "</div>";
     }
     if (document.getElementById("l-cases").checked) {
       h += "<h3>" + S.warning + "</h3><div class='row'>";
@@ -243,11 +251,13 @@
     if (document.getElementById("l-hot").checked && hotParams) {
       var list = state.hotUnit === "trend" ? CFG.trend_classes : CFG.hotspot_classes;
       h += "<h3>" + (state.hotUnit === "trend" ? S.trend_title : S.hot_title) + "</h3>";
+      h += '<div class="cols">';
       list.forEach(function (c) {
         var n = hotParams.summary[c.key];
-        h += '<div class="row"><span class="sw" style="background:' + c.colour + '"></span>' + c.label +
-          (n !== undefined ? " (" + n + ")" : "") + "</div>";
+        h += '<div class="row"><span class="sw" style="background:' + c.colour + '"></span>' + (c.short || c.label) +
+          (n !== undefined ? " · " + n : "") + "</div>";
       });
+      h += "</div>";
       var p = hotParams.params;
       h += '<div class="params">' + p.statistic + " · " + p.unit_label + " · " + (p.variable || "") + "<br>" +
         S.weights + "：" + p.weights_label + "<br>" +
@@ -345,7 +355,7 @@
                  itemStyle: { color: function (p) { return p.value >= 90 ? "#5dffa7" : p.value >= 75 ? "#ffd21f" : "#ff6b6b"; } } }]
     }, true);
     var tb = document.querySelector("#t-depts tbody");
-    tb.innerHTML = d.departments.map(function (r) {
+    tb.innerHTML = d.departments.slice(0, 9).map(function (r) {
       function cell(v) { return '<td class="' + (v !== null && v < 80 ? "low" : "") + '">' + (v === null ? "—" : v + "%") + "</td>"; }
       return "<tr><td>" + esc(r.name) + "</td>" + cell(r.accept_rate) + cell(r.on_time_rate) + cell(r.satisfaction_rate) + "</tr>";
     }).join("") || '<tr><td colspan="4">' + S.no_dispatch + "</td></tr>";
@@ -365,7 +375,7 @@
     state.firstTicker = false;
     drawNewest(d.ticker);
   }
-  function loadDashboard() { return getJSON(API + "dashboard/").then(drawDashboard); }
+  function loadDashboard() { return getJSON(API + "dashboard/").then(function (d) { drawDashboard(d); probe.dashboard += 1; }); }
 
   /* ---------- which layers show at which zoom ---------- */
   function street() { return map.getZoom() >= CFG.street_zoom; }
