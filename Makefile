@@ -40,6 +40,7 @@ migrate:
 
 seed:
 	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py seed_routing
 	@$(PY) manage.py create_demo_accounts
 
 serve:
