@@ -16,7 +16,7 @@ from django.db import connection
 from gridgov.errors import FieldError
 
 from . import cache
-from .conf import HEX_SIZE_BY_ZOOM
+from .conf import HEX_SIZE_BY_ZOOM, WALL_MAX_STALE
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -134,7 +134,7 @@ def grid_choropleth(filters, zoom=11):
                                                         period=filters.period_sql("c")))
     params = {"tolerance": tolerance, **filters.params()}
     key = f"grids/{zoom}/{filters.key}"
-    return cache.cached(key, lambda: _run(sql, params), GEOJSON, clocked=True)
+    return cache.cached(key, lambda: _run(sql, params), GEOJSON, clocked=True, max_stale=WALL_MAX_STALE)
 
 
 def hex_size_for_zoom(zoom):
@@ -157,7 +157,8 @@ def hexbins(filters, zoom=None, size=None, what="open", zeros=False):
         raise FieldError("size", "out_of_range", "六边形边长应在 100–20000 米之间", "hexagon size must be 100-20000 m")
     params = {"size": size, "srid": _srid(), "zeros": zeros, **filters.params()}
     key = f"hex/{what}/{size}/{int(zeros)}/{filters.key}"
-    return cache.cached(key, lambda: _run(_hex_sql(what, filters), params), GEOJSON, clocked=(what == "open"))
+    return cache.cached(key, lambda: _run(_hex_sql(what, filters), params), GEOJSON, clocked=(what == "open"),
+                        max_stale=WALL_MAX_STALE)
 
 
 def heat(filters, zoom=11):
@@ -168,15 +169,14 @@ def heat(filters, zoom=11):
     sql = HEAT_SQL.format(period=filters.period_sql("c"))
     params = {"cell": cell, **filters.params()}
     key = f"heat/{zoom}/{filters.key}"
-    return cache.cached(key, lambda: _run(sql, params), JSON)
+    return cache.cached(key, lambda: _run(sql, params), JSON, max_stale=WALL_MAX_STALE)
 
 
 def grid_counts(filters):
     """(version, rows) with every active grid (zeros included): (id, code, total in period, population, open)."""
     sql = GRID_COUNTS_SQL.format(stats=GRID_STATS.format(category_w=filters.category_sql("w"),
                                                          period=filters.period_sql("c")))
-    version, body, _ = cache.cached(f"gridcounts/{filters.key}", lambda: _run(sql, filters.params()), JSON,
-                                    clocked=True)
+    version, body, _ = cache.cached(f"gridcounts/{filters.key}", lambda: _run(sql, filters.params()), JSON)
     return version, json.loads(body)
 
 

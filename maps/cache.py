@@ -23,16 +23,21 @@ def current_version():
         return cur.fetchone()[0]
 
 
-def lookup(key, bucket):
-    """(version, body or None, content_type)."""
+def lookup(key, bucket, max_stale=0):
+    """(version, body or None, content_type). With max_stale, a body of an older version younger than
+    max_stale seconds is returned too (with its own version), so a busy intake does not recompute a
+    layer on every new case."""
     with connection.cursor() as cur:
         cur.execute("""
-            SELECT v.version, c.body, c.content_type
+            SELECT v.version, c.version, c.body, c.content_type
             FROM (SELECT maps_data_version() AS version) v
-            LEFT JOIN maps_cache c ON c.key = %s AND c.version = v.version AND c.bucket = %s
-        """, [key, bucket])
-        version, body, content_type = cur.fetchone()
-        return version, (bytes(body) if body is not None else None), content_type
+            LEFT JOIN maps_cache c ON c.key = %s AND c.bucket = %s
+                 AND (c.version = v.version OR c.created_at > clock_timestamp() - make_interval(secs => %s))
+        """, [key, bucket, max_stale])
+        version, cached_version, body, content_type = cur.fetchone()
+        if body is None:
+            return version, None, None
+        return cached_version, bytes(body), content_type
 
 
 def store(key, version, bucket, content_type, body):
@@ -45,10 +50,10 @@ def store(key, version, bucket, content_type, body):
         """, [key, version, bucket, content_type, body])
 
 
-def cached(key, build, content_type, clocked=False):
+def cached(key, build, content_type, clocked=False, max_stale=0):
     """Return (version, body, hit). `build()` returns (version, body) computed in one snapshot."""
     bucket = clock_bucket(clocked)
-    version, body, _ = lookup(key, bucket)
+    version, body, _ = lookup(key, bucket, max_stale)
     if body is not None:
         return version, body, True
     version, body = build()

@@ -53,3 +53,6 @@ MAX_TILE_ZOOM = 20
 HEX_SIZE_BY_ZOOM = {8: 4000, 9: 3000, 10: 2000, 11: 1000, 12: 500}
 # Layers whose content depends on the clock (overdue, "today") are cached per time bucket as well.
 CLOCK_BUCKET_SECONDS = 60
+# District aggregates and the panels may be this many seconds behind the newest case (the wall polls
+# every 15 s), so a busy intake does not recompute them on every new case. Tiles are always current.
+WALL_MAX_STALE = 20

@@ -25,6 +25,8 @@ from . import aggregates, cache, weights
 from .trend import mann_kendall
 
 DEFAULT_SEED = 12345
+# An analysis may be this many seconds behind the newest case (it says which data version it used).
+ANALYSIS_MAX_STALE = 300
 DEFAULT_PERMUTATIONS = 999
 LEVELS = ((1, 0.10), (2, 0.05), (3, 0.01))
 CLASSES = [
@@ -171,7 +173,7 @@ def grid_hotspots(filters, metric="count", weights_kind="queen", threshold=None,
     if not use_cache:
         version, body = build()
         return version, body, False
-    return cache.cached(key, build, aggregates.GEOJSON, clocked=True)
+    return cache.cached(key, build, aggregates.GEOJSON, clocked=False, max_stale=ANALYSIS_MAX_STALE)
 
 
 def hex_hotspots(filters, size=1000, permutations=DEFAULT_PERMUTATIONS, seed=DEFAULT_SEED, fdr=True,
@@ -202,7 +204,7 @@ def hex_hotspots(filters, size=1000, permutations=DEFAULT_PERMUTATIONS, seed=DEF
     if not use_cache:
         version, body = build()
         return version, body, False
-    return cache.cached(key, build, aggregates.GEOJSON, clocked=True)
+    return cache.cached(key, build, aggregates.GEOJSON, clocked=False, max_stale=ANALYSIS_MAX_STALE)
 
 
 WEEKLY_SQL = """
@@ -243,7 +245,7 @@ def emerging_category(hot, cold, trend):
     return "sporadic"
 
 
-def space_time(filters, weeks=8, permutations=199, seed=DEFAULT_SEED, use_cache=True):
+def space_time(filters, weeks=8, permutations=DEFAULT_PERMUTATIONS, seed=DEFAULT_SEED, use_cache=True):
     """(version, GeoJSON bytes, hit): per grid, the emerging hot spot category over the last `weeks` weeks
     (ending with the period's last day), from weekly Gi* (FDR, 90 %) and Mann-Kendall on weekly z."""
     check_params(permutations, "queen", "count", "grid")
@@ -291,4 +293,4 @@ def space_time(filters, weeks=8, permutations=199, seed=DEFAULT_SEED, use_cache=
     if not use_cache:
         version, body = build()
         return version, body, False
-    return cache.cached(key, build, aggregates.GEOJSON, clocked=True)
+    return cache.cached(key, build, aggregates.GEOJSON, clocked=False, max_stale=ANALYSIS_MAX_STALE)

@@ -10,6 +10,7 @@ from gridgov.cases.models import Status, Urgency
 from gridgov.errors import FieldError
 
 from . import cache
+from .conf import WALL_MAX_STALE
 from .filters import local_midnight, local_tz
 
 COLOURS = ["red", "orange", "yellow", "blue", "overdue"]
@@ -18,10 +19,13 @@ TICKER_SIZE = 20
 
 @contextmanager
 def snapshot():
-    """One read-only snapshot for several statements (the panels agree with each other and the version)."""
+    """One read-only snapshot for several statements (the panels agree with each other and the version).
+    Inside a caller's transaction the caller's isolation applies."""
+    outer = connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            if not outer:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield cur
 
 
@@ -166,7 +170,7 @@ def dashboard():
         version, data = _dashboard(timezone.now())
         return version, json.dumps(data, ensure_ascii=False, default=str).encode()
 
-    return cache.cached("dashboard", build, "application/json", clocked=True)
+    return cache.cached("dashboard", build, "application/json", clocked=True, max_stale=WALL_MAX_STALE)
 
 
 def case_detail(number):

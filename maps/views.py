@@ -124,7 +124,7 @@ def hotspots_view(request):
 def space_time_view(request):
     filters = parse_filters(request.GET, default_period="today")
     weeks = int_param(request.GET, "weeks", 8, 3, 52)
-    permutations = int_param(request.GET, "permutations", 199, 0, 9999)
+    permutations = int_param(request.GET, "permutations", hotspots.DEFAULT_PERMUTATIONS, 0, 9999)
     result = hotspots.space_time(filters, weeks=weeks, permutations=permutations)
     return _respond(request, "trend" + request.get_full_path(), result, aggregates.GEOJSON)
 

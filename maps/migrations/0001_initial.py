@@ -40,7 +40,10 @@ $$;
 
 CREATE OR REPLACE FUNCTION maps_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO maps_change_log (txid) VALUES (txid_current()) ON CONFLICT (txid) DO NOTHING;
+    -- One row per transaction (no two writers ever touch the same row), counting its statements, so a
+    -- transaction that reads a layer between two writes never caches it under its final version.
+    INSERT INTO maps_change_log AS l (txid) VALUES (txid_current())
+    ON CONFLICT (txid) DO UPDATE SET weight = l.weight + 1;
     IF random() < 0.002 THEN
         PERFORM maps_compact_changes();
     END IF;
