@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "gridgov.alerts",
     "gridgov.evaluation",
     "gridgov.console",
+    "gridgov.classify",
+    "gridgov.hotline",
+    "gridgov.gisexport",
+    "gridgov.open311",
+    "gridgov.citizen",
 ]
 
 MIDDLEWARE = [
