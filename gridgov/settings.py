@@ -50,8 +50,6 @@ INSTALLED_APPS = [
     "gridgov.classify",
     "gridgov.hotline",
     "gridgov.gisexport",
-    "gridgov.open311",
-    "gridgov.citizen",
 ]
 
 MIDDLEWARE = [
