@@ -1,7 +1,9 @@
 """After-photos of a feedback (反馈): checked by gridgov.cases.photos before anything is written, stored
 as the case's CasePhoto rows of kind "after" (so the case's history and photo views show them)."""
+import os
 import secrets
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -12,7 +14,10 @@ from gridgov.errors import FieldError
 
 
 def feedback_photo_required():
-    return bool(conf._setting("GRIDGOV_FEEDBACK_PHOTO_REQUIRED", True, lambda v: v.lower() in ("1", "true", "yes")))
+    """GRIDGOV_FEEDBACK_PHOTO_REQUIRED (settings or environment, default on): a feedback needs an after-photo."""
+    if hasattr(settings, "GRIDGOV_FEEDBACK_PHOTO_REQUIRED"):
+        return bool(settings.GRIDGOV_FEEDBACK_PHOTO_REQUIRED)
+    return os.environ.get("GRIDGOV_FEEDBACK_PHOTO_REQUIRED", "1").lower() in ("1", "true", "yes", "on")
 
 
 def prepare(uploads, case, now):
