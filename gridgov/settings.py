@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "gridgov.classify",
     "gridgov.hotline",
     "gridgov.gisexport",
+    "gridgov.open311",
+    "gridgov.citizen",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,8 @@ urlpatterns = [
     path("mapwall/", include(maps_urls.page_urlpatterns)),
     path("console/", include("gridgov.console.urls")),
     path("api/v1/", include(api_v1)),
+    path("open311/v2/", include("gridgov.open311.urls")),
+    path("citizen/", include("gridgov.citizen.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
