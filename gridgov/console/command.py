@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from gridgov.cases.access import NotFound
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import parse_case_input
-from gridgov.cases.models import Category
+from gridgov.cases.models import Category, Urgency
 from gridgov.dispatch import actions, routing
 from gridgov.dispatch import selectors as dispatch_selectors
 from gridgov.dispatch.due import limits_for
@@ -232,7 +232,7 @@ def preview_result(lon, lat, category_code, urgency):
     accept_due, feedback_due = limits.due_times(timezone.now())
     return {"located": located, "category": category, "route": route, "explain": routing.explain(route),
             "limits": limits, "accept_due": accept_due, "feedback_due": feedback_due,
-            "urgency": urgency or category.default_urgency}
+            "urgency": Urgency(urgency or category.default_urgency).label}
 
 
 @roles_required(COMMAND)
@@ -253,7 +253,8 @@ def preview_page(request):
     point = [data["lon"], data["lat"]] if data.get("lon") is not None and data.get("lat") is not None else None
     return page(request, "console/preview.html", {
         "form": form, "result": result, "error": error, "categories": selectors.category_groups(),
-        "map": map_config(pick=True, point=point, grid=result["located"].unit.code if result else None),
+        "map": map_config(pick=True, point=point, grid=result["located"].unit.code if result else None,
+                          extent=selectors.county_extent()),
     }, status=400 if error else 200, active="preview")
 
 
@@ -285,5 +286,5 @@ def file_page(request):
     return page(request, "console/file.html", {
         "form": form, "error": error, "client_uuid": client_uuid, "categories": selectors.category_groups(),
         "cases": selectors.reported_not_filed(), "file_form": FileForm(),
-        "map": map_config(pick=True, point=None),
+        "map": map_config(pick=True, point=None, extent=selectors.county_extent()),
     }, status=error.status if error else 200, active="file")

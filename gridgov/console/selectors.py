@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases import access as case_access
@@ -65,6 +66,13 @@ def responder_queue(user, filters, now=None):
 
 def my_departments(user):
     return list(Department.objects.filter(pk__in=access.member_department_ids(user)).order_by("name"))
+
+
+def county_extent():
+    """(minlon, minlat, maxlon, maxlat) of the active top-level units: the pick maps' first view."""
+    from django.contrib.gis.db.models import Extent
+
+    return GridUnit.objects.filter(level=Level.DISTRICT, is_active=True).aggregate(e=Extent("geom"))["e"]
 
 
 def streets():
@@ -133,6 +141,11 @@ class TimelineEntry:
     details: list = field(default_factory=list)
 
 
+def _local_time(value):
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else value
+
+
 def _audit_entry(event):
     details = []
     if event.kind == "updated" and event.after:
@@ -140,6 +153,8 @@ def _audit_entry(event):
             if key not in AUDIT_FIELDS:
                 continue
             before = (event.before or {}).get(key)
+            if key.endswith("_at"):
+                before, after = _local_time(before), _local_time(after)
             if key == "status":
                 before, after = STATUS_LABELS.get(before, before), STATUS_LABELS.get(after, after)
             details.append(f"{AUDIT_FIELDS[key]}：{before if before not in (None, '') else '—'} → "

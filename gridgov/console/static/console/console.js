@@ -14,6 +14,11 @@
     });
   });
 
+  // Folded filters are open on a desk.
+  if (window.matchMedia("(min-width: 900px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach((d) => { d.open = true; });
+  }
+
   // One submit per form: a second tap while the first request is on its way does nothing.
   document.querySelectorAll("form.act, form.decide, form.inline-act").forEach((form) => {
     form.addEventListener("submit", (e) => {

@@ -30,7 +30,9 @@
                fillOpacity: own ? 0.12 : 0.04, dashArray: own ? null : "4 3" };
     },
     onEachFeature: (f, layer) => {
-      layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" });
+      // the case's own grid is named beside the map; its label would sit under the pin
+      const own = CFG.point && CFG.grid && f.properties.code === CFG.grid;
+      layer.bindTooltip(f.properties.name, { permanent: !own, direction: "center", className: "grid-label" });
     },
   }).addTo(map);
 
@@ -57,7 +59,9 @@
   const point = CFG.point;
   if (point) {
     const ll = place(point);
-    map.setView(ll, 16);
+    map.setView(ll, node.clientWidth < 500 ? 14 : 15);
+  } else if (CFG.extent) {
+    map.fitBounds([[CFG.extent[1], CFG.extent[0]], [CFG.extent[3], CFG.extent[2]]], { padding: [12, 12] });
   } else {
     map.setView(CFG.center, CFG.zoom);
   }
