@@ -37,6 +37,20 @@ def whistle(world, moment=FRIDAY_5PM):
     return {d.role: d for d in result.dispatches}
 
 
+def _empty_queue():
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers CASCADE")
+
+
+@pytest.fixture
+def empty_queue(transactional_db):
+    """procrastinate's tables are not emptied between transactional tests (unmanaged models): a job left
+    by another test's worker (its periodic deferrer defers every periodic task) must not leak in or out."""
+    _empty_queue()
+    yield
+    _empty_queue()
+
+
 def sweep_at(moment):
     with time_machine.travel(moment, tick=False):
         return run_sweep()
@@ -237,7 +251,7 @@ def test_the_sweep_is_a_periodic_procrastinate_task_every_minute():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_procrastinate_worker_runs_the_sweep_job_on_postgresql(world):
+def test_the_procrastinate_worker_runs_the_sweep_job_on_postgresql(world, empty_queue):
     from procrastinate.contrib.django import app
     from procrastinate.exceptions import AlreadyEnqueued
 
