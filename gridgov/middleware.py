@@ -22,4 +22,7 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
         if lang in dict(settings.LANGUAGES):
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 86400, samesite="Lax")
         response.headers.setdefault("Content-Language", translation.get_language())
+        # The active language is thread-local: reset it so that it does not leak into whatever this
+        # thread does next (the next request, a test, a job).
+        translation.deactivate()
         return response

@@ -74,3 +74,13 @@ def test_home_sends_each_role_to_its_start_page(county):
     assert client.get("/").url == "/field/"
     client.force_login(make_user("a", Role.ADMIN, is_staff=True))
     assert client.get("/").url == "/admin/"
+
+
+def test_an_english_request_does_not_leave_english_active_in_the_thread(admin_client):
+    from django.utils import translation
+
+    from gridgov.grids.models import Level
+
+    admin_client.get("/admin/", {"lang": "en"})
+    assert translation.get_language() == "zh-hans"
+    assert str(Level.GRID.label) == "网格"
