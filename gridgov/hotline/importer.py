@@ -1,0 +1,305 @@
+"""Import a 12345 ticket file as cases, in chunks, set-based in PostGIS.
+
+Per chunk (one transaction): rows checked in Python (reading.parse_row); tickets already imported
+skipped; rows with coordinates located with gridgov.grids.locate.bulk_assign over a COPY-loaded
+staging table; rows with only a village/community name matched against the grid hierarchy in
+memory (exact name, then name contained in the address; longest wins; a tie is an error);
+categories suggested by gridgov.classify; then one INSERT … SELECT writes the cases (the audit
+trigger records each insert, attributed to the importing user) and their HotlineTicket rows.
+The batch row's counters are committed after each chunk, so a page can poll the progress.
+"""
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from geodata.datums import to_wgs84_arrays
+from gridgov.cases.actions import audit_context
+from gridgov.cases.models import URGENCY_RANK, Category, Channel, Urgency, new_case_number
+from gridgov.grids.locate import bulk_assign
+from gridgov.grids.models import GridUnit, Level
+
+from .models import BatchStatus
+from .reading import COLUMNS, RowError, map_headings, parse_row, read_table
+
+CHUNK = 10_000
+# Tickets → cases: a fixed namespace, so a ticket number always gives the same client_uuid.
+TICKET_NAMESPACE = uuid.UUID("6f1d2c1e-12a4-5d0e-9b1f-123450000000")
+
+
+def ticket_uuid(ticket_no):
+    return uuid.uuid5(TICKET_NAMESPACE, ticket_no)
+
+
+@dataclass
+class Failed:
+    line: int
+    raw: dict
+    zh: str
+    en: str
+
+
+class _DryRun(Exception):
+    def __init__(self, would_create):
+        super().__init__(would_create)
+        self.would_create = would_create
+
+
+class NameIndex:
+    """Village/community (and town) names of the active grid hierarchy, matched offline."""
+
+    def __init__(self):
+        with connection.cursor() as cur:
+            cur.execute("SELECT u.id, u.code, u.name, coalesce(p.name, ''), ST_X(ST_PointOnSurface(u.geom)),"
+                        " ST_Y(ST_PointOnSurface(u.geom)) FROM grids_gridunit u"
+                        " LEFT JOIN grids_gridunit p ON p.id = u.parent_id"
+                        " WHERE u.is_active AND u.level = %s", [int(Level.COMMUNITY)])
+            self.units = cur.fetchall()
+        self.by_name = {}
+        for unit in self.units:
+            self.by_name.setdefault(unit[2], []).append(unit)
+        self.names = sorted(self.by_name, key=len, reverse=True)
+
+    def _one(self, candidates, text, name):
+        if len(candidates) == 1:
+            return candidates[0]
+        narrowed = [u for u in candidates if u[3] and u[3] in text]  # the town named too
+        if len(narrowed) == 1:
+            return narrowed[0]
+        towns = "、".join(sorted({u[3] for u in candidates}))
+        raise RowError(f"村社区名称“{name}”不唯一（{towns} 都有），请补充镇街名称或坐标",
+                       f"the village name {name!r} is ambiguous ({len(candidates)} units); add the town or coordinates")
+
+    def match(self, village, address):
+        village = (village or "").strip()
+        text = f"{village} {address or ''}"
+        if village in self.by_name:
+            return self._one(self.by_name[village], text, village)
+        found = [n for n in self.names if n in text]
+        if not found:
+            raise RowError(f"找不到村社区：{village or address!r} 不含任何已知村社区名称",
+                           f"unknown village: {village or address!r} names no known village or community")
+        longest = [n for n in found if len(n) == len(found[0])]
+        if len(longest) > 1:
+            raise RowError(f"地址同时包含多个村社区名称：{'、'.join(longest)}",
+                           f"the address names several villages: {', '.join(longest)}")
+        return self._one(self.by_name[longest[0]], text, longest[0])
+
+
+_STAGE_COLUMNS = ("idx", "ticket_no", "client_uuid", "number", "wlon", "wlat", "input_lon", "input_lat", "datum",
+                  "grid_id", "category_id", "urgency", "priority", "description", "address", "contact_name",
+                  "contact_phone", "flags", "reported_at", "located_by")
+
+_INSERT_SQL = """
+    WITH ins AS (
+        INSERT INTO cases_case (number, client_uuid, point, input_datum, input_lon, input_lat, address, grid_id,
+            grid_code, grid_name, ancestors, category_id, description, urgency, priority, channel, reporter_id,
+            contact_name, contact_phone, status, resolved_on_spot, resolution_note, repeat_count, flags,
+            reported_at, received_at, updated_at)
+        SELECT s.number, s.client_uuid, ST_SetSRID(ST_MakePoint(s.wlon, s.wlat), 4326), s.datum, s.input_lon,
+            s.input_lat, s.address, u.id, u.code, u.name,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('code', a.code, 'name', a.name, 'level', a.level)
+                                       ORDER BY a.level)
+                      FROM grids_gridunit a WHERE a.code IN (left(u.code, 6), left(u.code, 9), left(u.code, 12))
+                        AND a.code <> u.code), '[]'::jsonb),
+            s.category_id, s.description, s.urgency, s.priority, %(channel)s, %(reporter)s,
+            s.contact_name, s.contact_phone, 'reported', false, '', 0, s.flags, s.reported_at, %(now)s, %(now)s
+        FROM hotline_stage s
+        LEFT JOIN hotline_assigned r ON r.point_id = s.idx
+        JOIN grids_gridunit u ON u.id = coalesce(s.grid_id, r.grid_id)
+        ORDER BY s.idx
+        ON CONFLICT ON CONSTRAINT case_client_uuid_unique DO NOTHING
+        RETURNING id, client_uuid
+    )
+    INSERT INTO hotline_hotlineticket (ticket_no, case_id, batch_id, located_by)
+    SELECT s.ticket_no, ins.id, %(batch)s, s.located_by FROM ins JOIN hotline_stage s USING (client_uuid)
+"""
+
+
+class Importer:
+    def __init__(self, batch, actor, progress=None, classify=True, confirm_below=None):
+        from gridgov.classify.suggest import low_confidence_threshold
+
+        self.batch, self.actor, self.progress = batch, actor, progress or (lambda batch: None)
+        self.classify = classify
+        self.confirm_below = low_confidence_threshold() if confirm_below is None else confirm_below
+        self.failed = []
+        self.seen = set()
+        self.categories = {c.code: c for c in Category.objects.filter(is_active=True, level=2)}
+
+    def run(self, path, data=None):
+        batch = self.batch
+        headings, rows = read_table(path, data)
+        keys = map_headings(headings)
+        self.headings = headings
+        self.names = NameIndex()
+        batch.status, batch.started_at, batch.total_rows = BatchStatus.RUNNING, timezone.now(), len(rows)
+        batch.save(update_fields=["status", "started_at", "total_rows"])
+        now = timezone.now()
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            self._chunk([(start + i + 2, cells) for i, cells in enumerate(chunk)], keys, now)
+            batch.processed_rows = start + len(chunk)
+            batch.error_count = len(self.failed)
+            batch.save(update_fields=["processed_rows", "created_count", "skipped_count", "error_count",
+                                      "unconfirmed_count"])
+            self.progress(batch)
+        self._finish()
+        return batch
+
+    def _fail(self, line, raw, zh, en):
+        self.failed.append(Failed(line, raw, zh, en))
+
+    def _parse(self, lines, keys, now):
+        good = []
+        for line, cells in lines:
+            raw = dict(zip(self.headings, (str(c) if c is not None else "" for c in cells)))
+            try:
+                row = parse_row(line, keys, cells, self.batch.datum, now)
+            except RowError as exc:
+                self._fail(line, raw, exc.zh, exc.en)
+                continue
+            row.raw = raw
+            if row.ticket_no in self.seen:
+                self._fail(line, raw, f"工单号 {row.ticket_no} 在文件中重复", f"ticket {row.ticket_no} appears twice in the file")
+                continue
+            self.seen.add(row.ticket_no)
+            good.append(row)
+        return good
+
+    def _chunk(self, lines, keys, now):
+        rows = self._parse(lines, keys, now)
+        with connection.cursor() as cur:
+            cur.execute("SELECT ticket_no FROM hotline_hotlineticket WHERE ticket_no = ANY(%s)",
+                        [[r.ticket_no for r in rows]])
+            existing = {t for (t,) in cur.fetchall()}
+        self.batch.skipped_count += len(existing)
+        rows = [r for r in rows if r.ticket_no not in existing]
+        staged = self._locate_by_name(rows)
+        if not staged:
+            return
+        suggestions = self._suggest([s[0].text for s in staged])
+        try:
+            created, outside = self._write(staged, suggestions)
+        except _DryRun as dry:
+            self.batch.created_count += dry.would_create
+            return
+        unconfirmed = sum(1 for top in suggestions if top and top[0][1] < self.confirm_below)
+        self.batch.created_count += created
+        self.batch.skipped_count += len(staged) - len(outside) - created  # imported meanwhile by another run
+        self.batch.unconfirmed_count += unconfirmed
+
+    def _write(self, staged, suggestions):
+        with transaction.atomic(), audit_context(self.actor, "import_hotline"):
+            self._stage(staged, suggestions)
+            with connection.cursor() as cur:
+                cur.execute("CREATE INDEX ON hotline_stage USING gist (geom)")
+                cur.execute("ANALYZE hotline_stage")
+                bulk_assign("hotline_stage", pk="idx", into="hotline_assigned")
+                cur.execute("SELECT s.idx FROM hotline_stage s LEFT JOIN hotline_assigned r ON r.point_id = s.idx"
+                            " WHERE s.grid_id IS NULL AND r.grid_id IS NULL ORDER BY s.idx")
+                outside = [i for (i,) in cur.fetchall()]
+                for i in outside:
+                    row = staged[i][0]
+                    self._fail(row.line, row.raw, f"坐标不在任何网格内（{row.datum}：{row.lon}, {row.lat}）",
+                               f"the point is outside every grid ({row.datum}: {row.lon}, {row.lat})")
+                if self.batch.dry_run:  # everything checked and located; the exception rolls it back
+                    raise _DryRun(len(staged) - len(outside))
+                cur.execute(_INSERT_SQL, {"channel": Channel.HOTLINE, "reporter": self.actor.pk,
+                                          "now": timezone.now(), "batch": self.batch.pk})
+                return cur.rowcount, outside
+
+    def _locate_by_name(self, rows):
+        """[(row, grid_id or None, wlon, wlat, located_by)]; rows without coordinates matched by name."""
+        staged = []
+        with_coords = [r for r in rows if r.lon is not None]
+        converted = {}
+        for datum in {r.datum for r in with_coords}:
+            group = [r for r in with_coords if r.datum == datum]
+            x, y = to_wgs84_arrays(np.array([r.lon for r in group]), np.array([r.lat for r in group]), datum)
+            converted.update({id(r): (float(a), float(b)) for r, a, b in zip(group, x, y)})
+        for r in rows:
+            if r.lon is not None:
+                wlon, wlat = converted[id(r)]
+                staged.append((r, None, wlon, wlat, "coordinates"))
+                continue
+            try:
+                unit = self.names.match(r.village, r.address)
+            except RowError as exc:
+                self._fail(r.line, r.raw, exc.zh, exc.en)
+                continue
+            staged.append((r, unit[0], unit[4], unit[5], "name"))
+        return staged
+
+    def _suggest(self, texts):
+        if not self.classify:
+            return [[] for _ in texts]
+        from gridgov.classify.model import predict_top
+
+        return predict_top(texts, 3)
+
+    def _stage(self, staged, suggestions):
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS hotline_stage")
+            cur.execute("""CREATE TEMP TABLE hotline_stage (idx int PRIMARY KEY, ticket_no text, client_uuid uuid,
+                number text, wlon float8, wlat float8, input_lon float8, input_lat float8, datum text,
+                grid_id bigint, category_id bigint, urgency text, priority int, description text, address text,
+                contact_name text, contact_phone text, flags jsonb, reported_at timestamptz, located_by text,
+                geom geometry(Point, 4326)) ON COMMIT DROP""")
+            import json
+
+            with cur.copy(f"COPY hotline_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+                for i, ((row, grid_id, wlon, wlat, located_by), top) in enumerate(zip(staged, suggestions)):
+                    category, flags = self._category(top)
+                    if located_by == "name":
+                        flags.append({"code": "located_by_name", "village": row.village, "address": row.address})
+                    urgency = category.default_urgency if category else Urgency.NORMAL
+                    copy.write_row((i, row.ticket_no, ticket_uuid(row.ticket_no), new_case_number(), wlon, wlat,
+                                    row.lon if row.lon is not None else wlon,
+                                    row.lat if row.lat is not None else wlat,
+                                    row.datum if row.lon is not None else "wgs84", grid_id,
+                                    category.pk if category else None, urgency, URGENCY_RANK[Urgency(urgency)],
+                                    row.text, row.address, row.name, row.phone, json.dumps(flags, ensure_ascii=False),
+                                    row.reported_at, located_by))
+            cur.execute("UPDATE hotline_stage SET geom = ST_SetSRID(ST_MakePoint(wlon, wlat), 4326)"
+                        " WHERE grid_id IS NULL")
+
+    def _category(self, top):
+        if not top:
+            return None, [{"code": "category_unconfirmed", "suggestions": []}]
+        code, confidence = top[0]
+        category = self.categories.get(code)
+        if category is None:
+            return None, [{"code": "category_unconfirmed", "suggestions": [list(t) for t in top]}]
+        if confidence < self.confirm_below:
+            return category, [{"code": "category_unconfirmed", "confidence": round(confidence, 3),
+                               "suggestions": [[c, round(p, 3)] for c, p in top]}]
+        return category, []
+
+    def _finish(self):
+        batch = self.batch
+        batch.error_count = len(self.failed)
+        if self.failed:
+            batch.error_report.save(f"{batch.pk}-errors.csv", ContentFile(error_report_csv(self.headings, self.failed)),
+                                    save=False)
+        batch.status, batch.finished_at = BatchStatus.DONE, timezone.now()
+        batch.save()
+
+
+def error_report_csv(headings, failed):
+    """The failed rows as they were, with the line number and the reason in Chinese and English."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["行号 line", *headings, "原因", "reason"])
+    for f in sorted(failed, key=lambda f: f.line):
+        w.writerow([f.line, *[f.raw.get(h, "") for h in headings], f.zh, f.en])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def expected_columns():
+    return {key: names[0] for key, names in COLUMNS.items()}

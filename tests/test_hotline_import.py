@@ -1,0 +1,165 @@
+"""12345 hotline import: good and broken rows, idempotent re-import, error report, GBK CSV, XLSX."""
+import csv
+import io
+import uuid
+
+import pytest
+from django.core.management import call_command
+
+from geodata.datums import from_wgs84
+from gridgov.accounts.models import Role
+from gridgov.cases.models import Case, CaseEvent, Channel
+from gridgov.errors import FieldError
+from gridgov.hotline.actions import do_import_hotline
+from gridgov.hotline.importer import TICKET_NAMESPACE
+from gridgov.hotline.models import BatchStatus, HotlineTicket
+from tests.factories import build_small_county, make_user
+
+HEAD = ["工单号", "来电时间", "诉求内容", "来电号码", "经度", "纬度", "坐标系", "地址", "村社区"]
+GCJ = from_wgs84(119.015, 33.005, "gcj02")  # inside 南村二网格 in WGS-84
+ROWS = [
+    ["T1", "2026-11-20 08:30:00", "北村路边的井盖不见了，晚上很危险", "13812345678", "119.005", "33.015", "", "", ""],
+    ["T2", "2026-11-20 09:00", "村里有人在田里烧秸秆，浓烟很大", "13900001111", "", "", "", "", "南村"],
+    ["T3", "2026/11/20 10:00", "楼下垃圾桶满了好几天没人清运", "", "", "", "", "测试镇北村村委会旁边", ""],
+    ["T4", "2026-11-20 10:00", "路灯坏了", "", "abc", "33.01", "", "", ""],
+    ["T5", "2026-11-20 10:00", "路灯坏了", "", "120.5", "30.1", "", "", ""],
+    ["T6", "2026-11-20 10:00", "路灯坏了", "", "", "", "", "", "东村"],
+    ["T7", "2026-11-20 10:00", "", "", "119.005", "33.015", "", "", ""],
+    ["T1", "2026-11-20 11:00", "重复的工单", "", "119.005", "33.015", "", "", ""],
+    ["T9", "2026-11-20 10:00", "路灯坏了", "", "119.005", "33.015", "utm", "", ""],
+    ["T10", "昨天下午", "路灯坏了", "", "119.005", "33.015", "", "", ""],
+    ["T11", "2026-11-20 12:00", "工地晚上施工噪音太大睡不着", "021-5555 6666", f"{GCJ[0]:.7f}", f"{GCJ[1]:.7f}",
+     "gcj02", "", ""],
+]
+BROKEN = {"T4", "T5", "T6", "T7", "T9", "T10"}
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(HEAD)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def dispatcher(db):
+    return make_user("disp1", Role.DISPATCHER)
+
+
+@pytest.fixture
+def setup(county, categories, dispatcher, media):
+    return dispatcher
+
+
+def report_rows(batch):
+    with batch.error_report.open("rb") as f:
+        return list(csv.reader(io.StringIO(f.read().decode("utf-8-sig"))))
+
+
+def test_it_imports_good_rows_and_reports_broken_ones(setup):
+    batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
+    assert batch.status == BatchStatus.DONE
+    assert (batch.total_rows, batch.created_count, batch.error_count) == (11, 4, 7)
+    assert batch.processed_rows == 11
+    cases = {t.ticket_no: t.case for t in HotlineTicket.objects.select_related("case")}
+    assert set(cases) == {"T1", "T2", "T3", "T11"}
+    t1 = cases["T1"]
+    assert t1.channel == Channel.HOTLINE and t1.grid_code == "320831101001001" and t1.grid_name == "北村一网格"
+    assert [a["code"] for a in t1.ancestors] == ["320831", "320831101", "320831101001"]
+    assert t1.contact_phone == "13812345678"
+    assert t1.client_uuid == uuid.uuid5(TICKET_NAMESPACE, "T1")
+    assert t1.reported_at.isoformat() == "2026-11-20T00:30:00+00:00"  # 08:30 Beijing time
+    assert t1.category is not None
+    # located by name: the village's unit, flagged for a human to check
+    assert cases["T2"].grid_code == "320831101002" and cases["T3"].grid_code == "320831101001"
+    assert any(f["code"] == "located_by_name" for f in cases["T2"].flags)
+    # GCJ-02 converted before locating
+    assert cases["T11"].grid_code == "320831101002002" and cases["T11"].input_datum == "gcj02"
+    # the audit trigger fired for each insert, naming the importer
+    events = CaseEvent.objects.filter(case_id__in=[c.pk for c in cases.values()], kind="created")
+    assert events.count() == 4 and {e.actor_id for e in events} == {setup.pk}
+    assert {e.action for e in events} == {"import_hotline"}
+
+
+def test_it_writes_the_failed_rows_with_reasons_in_both_languages(setup):
+    batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
+    rows = report_rows(batch)
+    assert rows[0] == ["行号 line", *HEAD, "原因", "reason"]
+    by_ticket = {r[1]: r for r in rows[1:]}
+    assert set(by_ticket) == BROKEN | {"T1"}
+    assert by_ticket["T1"][0] == "9"  # the duplicate, on line 9
+    assert "重复" in by_ticket["T1"][-2] and "twice" in by_ticket["T1"][-1]
+    assert "坐标" in by_ticket["T4"][-2] and "not a number" in by_ticket["T4"][-1]
+    assert "不在任何网格" in by_ticket["T5"][-2] and "outside every grid" in by_ticket["T5"][-1]
+    assert "东村" in by_ticket["T6"][-2] and "unknown village" in by_ticket["T6"][-1]
+    assert "为空" in by_ticket["T7"][-2] and "empty" in by_ticket["T7"][-1]
+    assert "utm" in by_ticket["T9"][-2] and "unknown datum" in by_ticket["T9"][-1]
+    assert "昨天下午" in by_ticket["T10"][-2] and "bad call time" in by_ticket["T10"][-1]
+    assert by_ticket["T4"][HEAD.index("经度") + 1] == "abc"  # the row as it was
+
+
+def test_it_skips_tickets_already_imported(setup):
+    do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
+    again = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS + [
+        ["T12", "2026-11-21 08:00", "小区门口有人乱倒垃圾", "", "119.015", "33.015", "", "", ""]]))
+    assert (again.created_count, again.skipped_count, again.error_count) == (1, 4, 7)
+    assert Case.objects.count() == 5 and HotlineTicket.objects.count() == 5
+
+
+def test_it_reads_gbk_csv(setup):
+    batch = do_import_hotline(setup, "gbk.csv", csv_bytes(ROWS[:3], encoding="gbk"))
+    assert batch.created_count == 3
+    assert HotlineTicket.objects.get(ticket_no="T2").case.description == "村里有人在田里烧秸秆，浓烟很大"
+
+
+def test_it_reads_xlsx_with_numeric_ticket_numbers_and_datetimes(setup):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["工单号", "来电时间", "诉求内容", "来电号码", "经度", "纬度"])
+    ws.append([20261120000001, datetime(2026, 11, 20, 8, 30), "路灯不亮好几天了", "13812345678", 119.015, 33.015])
+    ws.append([20261120000002, datetime(2026, 11, 20, 9, 30), "", "", 119.015, 33.015])
+    buf = io.BytesIO()
+    wb.save(buf)
+    batch = do_import_hotline(setup, "tickets.xlsx", buf.getvalue())
+    assert (batch.created_count, batch.error_count) == (1, 1)
+    case = HotlineTicket.objects.get(ticket_no="20261120000001").case
+    assert case.grid_code == "320831101001002"
+
+
+def test_it_refuses_an_ambiguous_village_name(setup):
+    build_small_county(county="320832", x0=119.1)  # another 北村, in another 测试镇
+    batch = do_import_hotline(setup, "t.csv", csv_bytes([
+        ["A1", "2026-11-20 08:30", "垃圾没人清", "", "", "", "", "", "北村"]]))
+    assert batch.created_count == 0
+    assert "不唯一" in report_rows(batch)[1][-2]
+
+
+def test_it_writes_nothing_on_a_dry_run(setup):
+    batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS), dry_run=True)
+    assert (batch.created_count, batch.error_count) == (4, 7)
+    assert Case.objects.count() == 0 and HotlineTicket.objects.count() == 0
+
+
+def test_it_refuses_a_file_without_the_required_columns(setup):
+    with pytest.raises(FieldError) as exc:
+        do_import_hotline(setup, "t.csv", "工单号,电话\nT1,123\n".encode())
+    assert exc.value.code == "missing_columns"
+
+
+def test_it_refuses_a_grid_worker(county, worker, media):
+    with pytest.raises(FieldError) as exc:
+        do_import_hotline(worker, "t.csv", csv_bytes(ROWS))
+    assert exc.value.status == 403
+
+
+def test_it_prints_progress_from_the_command(setup, tmp_path, capsys):
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    call_command("import_hotline", str(path), "--user", "disp1")
+    out = capsys.readouterr().out
+    assert "11/11 (100%)" in out and "新建 4" in out and "错误 7" in out
