@@ -98,12 +98,13 @@ def do_submit_request(api_key, inp: RequestInput, jurisdiction=None):
     case_input = CaseInput(
         client_uuid=uuid.uuid4(), lon=lon, lat=lat, category=category.code, description=_description(inp, lines),
         channel=api_key.channel, address=address, contact_name=inp.contact_name, contact_phone=inp.contact_phone,
-        reported_at=timezone.now())
+        reported_at=timezone.now(), photos=[inp.media] if inp.media is not None else [])
     with transaction.atomic():
         try:
             case = do_create_case(api_key.user, case_input).case
         except FieldError as exc:
             field = {"lon": "long"}.get(exc.field, exc.field)
+            field = "media" if str(field or "").startswith("photos") else field
             raise Open311Error(400, field, exc.code, exc.message_zh, exc.message_en)
         if jurisdiction is not None and jurisdiction.area_code and not case.grid_code.startswith(jurisdiction.area_code):
             raise Open311Error(400, "lat", "outside_jurisdiction", f"位置不在辖区 {jurisdiction.name} 内",

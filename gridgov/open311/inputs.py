@@ -26,6 +26,7 @@ class RequestInput:
     contact_name: str = ""
     contact_phone: str = ""
     attributes: dict = field(default_factory=dict)  # code → [values]
+    media: object = None  # an uploaded photo (multipart `media`, sent by some clients instead of media_url)
 
 
 def _text(data, name, max_length):
@@ -51,8 +52,8 @@ def attributes(data):
     return found
 
 
-def parse_request(data):
-    """data: request.POST (a QueryDict)."""
+def parse_request(data, files=None):
+    """data: request.POST (a QueryDict); files: request.FILES (multipart posts)."""
     service_code = _text(data, "service_code", 20)
     if not service_code:
         raise Open311Error(400, "service_code", "required", "缺少 service_code", "service_code is required")
@@ -82,4 +83,5 @@ def parse_request(data):
     inp.contact_phone = phone
     # email, device_id and account_id are accepted and not stored (no use for them; less personal data kept).
     inp.attributes = attributes(data)
+    inp.media = files.get("media") if files else None
     return inp

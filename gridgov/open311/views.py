@@ -62,10 +62,10 @@ def requests(request, fmt, jurisdiction):
         key = selectors.api_key_for(request.POST.get("api_key"))
         if not allow("post", key.pk, conf.post_rate()):
             return error(fmt, 429, "提交过于频繁，请稍后再试 / too many requests for this api_key, slow down")
-        token = do_submit_request(key, parse_request(request.POST), jurisdiction)
+        token = do_submit_request(key, parse_request(request.POST, request.FILES), jurisdiction)
         return respond([{"service_request_id": token.case.number, "token": token.token,
                          "service_notice": "已受理，请凭服务请求编号查询进度", "account_id": None}],
-                       fmt, "service_requests", "request", status=201)
+                       fmt, "service_requests", "request")
     cases = selectors.find_requests(request.GET, jurisdiction)
     return respond(selectors.request_dicts(cases, request.build_absolute_uri), fmt, "service_requests", "request")
 
