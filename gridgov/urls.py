@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("gridgov.cases.urls")),
     path("maps/", include(maps_urls.api_urlpatterns)),
     path("", include("gridgov.dispatch.urls")),
+    path("", include("gridgov.gisexport.urls")),
     path("", include("gridgov.classify.urls")),
     path("", include("gridgov.notifications.urls")),
     path("", include("gridgov.evaluation.urls")),
