@@ -82,6 +82,14 @@ def test_it_encodes_the_form_url_of_the_grid_in_the_qr_code(dispatcher_client):
     assert Client().get(form_url(N1)).status_code == 200  # the printed URL opens the form
 
 
+def test_it_prints_one_poster_per_grid_of_a_community(dispatcher_client):
+    body = dispatcher_client.get("/citizen/poster/320831101001/").content.decode()
+    assert body.count('class="sheet"') == 2 and "北村一网格" in body and "北村二网格" in body
+    assert body.count("<svg") == 2 and form_url("320831101001002") in body
+    index = dispatcher_client.get("/citizen/posters/").content.decode()
+    assert "北村" in index and "南村" in index and "/citizen/poster/320831101002/" in index
+
+
 def segno_svg(segno, url):
     from gridgov.citizen.qr import qr_svg
 
@@ -94,6 +102,7 @@ def test_it_prints_qr_codes_for_the_command_centre_only(world):
     worker.force_login(make_user("wg", Role.GRID_WORKER))
     assert worker.get(f"/citizen/qr/{N1}.svg").status_code == 403
     assert worker.get(f"/citizen/poster/{N1}/").status_code == 403
+    assert worker.get("/citizen/posters/").status_code == 403
     admin = Client()
     admin.force_login(make_user("ad", Role.ADMIN))
     assert admin.get("/citizen/qr/320831101009009.svg").status_code == 404

@@ -268,6 +268,14 @@ def test_it_throttles_posts_per_api_key(world, key, client, settings):
     assert Case.objects.count() == 2
 
 
+def test_it_throttles_reads_per_client_ip_in_the_spec_error_format(world, client, settings):
+    settings.GRIDGOV_OPEN311_GET_RATE = "2/60"
+    assert [get(client, "services")[0].status_code for _ in range(2)] == [200, 200]
+    resp, root = get(client, "services", "xml")
+    assert resp.status_code == 429 and xml_error(root)[0] == 429
+    assert Client(REMOTE_ADDR="10.2.3.4").get(f"{BASE}services.json").status_code == 200
+
+
 # --- jurisdiction ---------------------------------------------------------------------------------
 
 def test_it_answers_404_for_an_unknown_jurisdiction(world, client):

@@ -1,8 +1,9 @@
 """Reads for the public form: the grid a QR code names, the category list, a case's public status."""
 from django.db import connection
+from django.db.models import Count, Q
 
 from gridgov.cases.models import OPEN_STATUSES, Case, Category, CategoryLevel
-from gridgov.grids.models import GridUnit
+from gridgov.grids.models import GridUnit, Level
 
 
 def grid_with_point(code):
@@ -15,6 +16,19 @@ def grid_with_point(code):
                     " WHERE id = %s) s", [unit.id])
         unit.surface_lon, unit.surface_lat = cur.fetchone()
     return unit
+
+
+def printable_grids(code, limit=300):
+    """The grids (level 4) to print for a unit: the grid itself, or every active grid under it."""
+    return list(GridUnit.objects.filter(code__startswith=code, level=Level.GRID, is_active=True)
+                .only("code", "name").order_by("code")[:limit])
+
+
+def poster_units(prefix=""):
+    """Communities (with their number of grids) to pick posters from, optionally under a street/town."""
+    return list(GridUnit.objects.filter(level=Level.COMMUNITY, is_active=True, code__startswith=prefix)
+                .annotate(grid_count=Count("children", filter=Q(children__is_active=True)))
+                .only("code", "name").order_by("code")[:500])
 
 
 def form_categories():

@@ -16,7 +16,7 @@ from . import conf
 from .actions import do_submit_citizen_report
 from .inputs import HONEYPOT, parse_report
 from .qr import qr_png, qr_svg
-from .selectors import form_categories, grid_with_point, public_status
+from .selectors import form_categories, grid_with_point, poster_units, printable_grids, public_status
 from .tokens import grid_code_from_token, grid_token, new_stamp
 
 PRINTERS = {Role.DISPATCHER, Role.ADMIN}
@@ -50,10 +50,24 @@ def qr_code(request, code, fmt):
 
 @login_required
 def poster(request, code):
+    """One A4 poster per grid: the grid itself, or every grid of a community / street (one per page)."""
     unit = _printable_unit(request, code)
-    url = _report_url(request, unit.code)
-    return render(request, "citizen/poster.html", {
-        "unit": unit, "url": url, "qr": qr_svg(url, scale=10).decode("utf-8")})
+    grids = printable_grids(unit.code)
+    if not grids:
+        raise Http404
+    posters = []
+    for grid in grids:
+        url = _report_url(request, grid.code)
+        posters.append({"unit": grid, "url": url, "qr": qr_svg(url, scale=10).decode("utf-8")})
+    return render(request, "citizen/poster.html", {"title": unit.name, "posters": posters})
+
+
+@login_required
+def poster_index(request):
+    if role_of(request.user) not in PRINTERS:
+        raise PermissionDenied
+    prefix = request.GET.get("under", "").strip()
+    return render(request, "citizen/poster_index.html", {"units": poster_units(prefix if prefix.isdigit() else "")})
 
 
 def _client_ip(request):
