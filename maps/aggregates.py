@@ -87,9 +87,17 @@ HEX_POINTS = {
 HEXBIN_SQL = """
 WITH {district}
 pts AS ({points}),
-cnt AS (
-    SELECT h.i, h.j, count(*) AS n FROM pts, LATERAL maps_hex_ij(ST_X(pts.p), ST_Y(pts.p), %(size)s) h
-    GROUP BY h.i, h.j
+xy AS MATERIALIZED (SELECT ST_X(p) / %(size)s AS x, ST_Y(p) / %(size)s AS y FROM pts),
+ax AS (SELECT 2.0 / 3.0 * x AS q, -x / 3.0 + sqrt(3.0) / 3.0 * y AS r FROM xy),
+rd AS (SELECT q, r, round(q) AS rq, round(r) AS rr, round(-q - r) AS rs FROM ax),
+cube AS (  -- cube rounding to the nearest hexagon (same arithmetic as maps_hex_ij, inlined: no function call per row)
+    SELECT CASE WHEN abs(rq - q) > abs(rr - r) AND abs(rq - q) > abs(rs + q + r) THEN -rr - rs ELSE rq END AS cq,
+           CASE WHEN NOT (abs(rq - q) > abs(rr - r) AND abs(rq - q) > abs(rs + q + r))
+                     AND abs(rr - r) > abs(rs + q + r) THEN -rq - rs ELSE rr END AS cr
+    FROM rd
+),
+cnt AS MATERIALIZED (
+    SELECT cq::int AS i, (cr + (cq - abs(cq::int) %% 2) / 2)::int AS j, count(*) AS n FROM cube GROUP BY 1, 2
 )
 SELECT maps_data_version(), json_build_object(
     'type', 'FeatureCollection', 'size_m', %(size)s::int, 'srid', %(srid)s::int,

@@ -108,7 +108,8 @@ SELECT 'S' || %(batch)s || lpad(rn::text, 8, '0'), gen_random_uuid(), point, 'wg
        false, '', CASE WHEN closed THEN received + life_days * interval '1 day' END, NULL, 0,
        '""" + SYNTHETIC_FLAG + """'::jsonb, received - interval '20 minutes', received - interval '5 minutes', received,
        %(now)s
-FROM shaped, cats;
+FROM shaped, cats
+ORDER BY received;   -- stored in arrival order, as a live system stores them (received_at correlates with the heap)
 """
 
 DISPATCHES = """
