@@ -237,6 +237,15 @@ def test_the_command_centre_reroutes_a_returned_case_and_previews_routing(contex
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(base + "/console/command/")
     shot(page, "14-command-home-phone")
+
+    page = contexts(**PHONE)  # the responder switches to English
+    log_in(page, base, "cg1", "/console/")
+    page.click(".lang button[value=en]")
+    page.wait_for_selector("h1 >> text=My department's cases")
+    assert page.get_attribute("html", "lang") == "en"
+    page.goto(f"{base}/console/dispatch/{lead.pk}/")  # re-routed: no longer in the open queue
+    page.wait_for_selector("#dispatch-state >> text=Re-routed")
+    shot(page, "15-responder-english-phone")
     assert contexts.errors() == []
     lead.refresh_from_db()
     assert lead.state == State.REROUTED

@@ -470,3 +470,38 @@ def test_pages_are_in_english_when_chosen(world):
                                                    {"expected_version": 1})
     assert "Someone else has already acted on this; please reload" in page_text(response)
     assert "reload and try again" in page_text(response)  # the action's English message
+
+
+# --- notices and rankings (pages over gridgov.notifications / gridgov.evaluation) ---------------------
+
+def test_the_notices_page_links_each_notice_to_where_it_is_handled(world):
+    pytest.importorskip("gridgov.notifications.selectors")
+    lead = whistled(world)[Role.LEAD]
+    cg = client_for(world.users["cg"])
+    queue = cg.get("/console/")
+    assert queue.context["notifications"]["unread"] == 1 and 'data-unread>1</b>' in page_text(queue)
+    response = cg.get("/console/notifications/")
+    assert response.status_code == 200
+    [notice] = response.context["rows"]
+    assert notice.link == f"/console/dispatch/{lead.pk}/" and lead.case.number in page_text(response)
+    assert cg.post("/console/notifications/").status_code == 302
+    assert cg.get("/console/notifications/").context["unread"] == 0
+    dd = client_for(world.users["dispatcher"])
+    client_for(world.users["cg"]).post(f"/console/dispatch/{lead.pk}/return/", {"reason": "不属于城管"})
+    returned = [n for n in dd.get("/console/notifications/").context["rows"] if n.kind == "returned"]
+    assert returned[0].link == f"/console/command/case/{lead.case.number}/"
+
+
+def test_the_rankings_page_shows_the_evaluation_for_a_period(world):
+    pytest.importorskip("gridgov.evaluation.ranking")
+    whistled(world)
+    dd = client_for(world.users["dispatcher"])
+    today = timezone.localdate().isoformat()
+    response = dd.get("/console/rankings/", {"period_start": today, "period_end": today, "by": "department"})
+    assert response.status_code == 200
+    names = [u.name for u in response.context["rows"]]
+    assert "部门cg" in names
+    assert "format=csv" in page_text(response) and "format=xlsx" in page_text(response)
+    bad = dd.get("/console/rankings/", {"period_start": "2026-13-01", "period_end": today})
+    assert bad.status_code == 400 and "period_start" in page_text(bad)
+    assert client_for(world.users["cg"]).get("/console/rankings/").status_code == 403

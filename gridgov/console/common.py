@@ -100,11 +100,11 @@ def nav_for(user):
         links.append(("verify", _("待核查"), reverse("console-verify")))
     if role == Role.GRID_WORKER:
         links.append(("field", _("上报"), _url("field:report")))
-    for name, label in (("evaluation-rankings-page", _("考核排名")), ("evaluation-rankings", _("考核排名"))):
-        url = _url(name) if role in COMMAND | {Role.MONITOR, Role.LEADER} else None
-        if url:
-            links.append(("rankings", label, url))
-            break
+    if role in {Role.DISPATCHER, Role.ADMIN, Role.MONITOR, Role.LEADER}:
+        from .rankings import available
+
+        if available():
+            links.append(("rankings", _("考核排名"), reverse("console-rankings")))
     return [link for link in links if link[2]]
 
 

@@ -3,6 +3,7 @@ gridgov.cases.access; the sorting and the queues themselves are gridgov.dispatch
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -183,9 +184,13 @@ def timeline(user, case):
         entries.append(TimelineEntry(at=e.at, label=str(EVENT_LABELS.get(e.action, e.action)), actor=who,
                                      department=e.dispatch.department.name if e.dispatch_id else "",
                                      note=e.note, change=change))
-    for event in case_audit(case):
+    audit = case_audit(case)
+    names = {u.pk: u.display_name or u.get_username() for u in
+             get_user_model().objects.filter(pk__in={e.actor_id for e in audit if e.actor_id})}
+    for event in audit:
         entry = _audit_entry(event)
         if entry is not None:
+            entry.actor = names.get(event.actor_id, event.actor_label)
             entries.append(entry)
     return sorted(entries, key=lambda x: x.at)
 

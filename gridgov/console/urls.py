@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import command, notices, verify, views
+from . import command, notices, rankings, verify, views
 
 # No namespace: gridgov.home sends each role to "dispatch-queue-page" / "command-centre-page".
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("verify/", verify.verify_list, name="console-verify"),
     path("verify/<int:pk>/", verify.verify_page, name="console-verify-dispatch"),
     path("notifications/", notices.notifications_page, name="console-notifications"),
+    path("rankings/", rankings.rankings_page, name="console-rankings"),
     path("command/", command.home, name="command-centre-page"),
     path("command/preview/", command.preview_page, name="console-preview"),
     path("command/file/", command.file_page, name="console-file"),
