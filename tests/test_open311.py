@@ -329,6 +329,13 @@ def test_it_shows_a_request_without_personal_data_in_both_formats(world, key, cl
     assert root.find("request/long").text == "119.005"
 
 
+def test_it_keeps_xml_parseable_with_markup_and_control_characters_in_text(world, key, client):
+    number = _submit(client, key, description="<b>垃圾</b> & 污水\x07\x0b 漏了")
+    root = ET.fromstring(client.get(f"{BASE}requests/{number}.xml").content)
+    assert root.findtext("request/description") == "<b>垃圾</b> & 污水 漏了"
+    assert json.loads(client.get(f"{BASE}requests/{number}.json").content)[0]["description"].startswith("<b>")
+
+
 def test_it_names_the_lead_department_and_its_deadline(world, key, client):
     from gridgov.dispatch.actions import do_file_case_by_command_centre
     from gridgov.dispatch.models import Dispatch

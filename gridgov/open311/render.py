@@ -5,8 +5,9 @@ A nested list is written as <name><child>…</child></name> with the child names
 None is an empty element (JSON null).
 """
 import json
+import re
 from datetime import datetime
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -35,32 +36,42 @@ def _text(value):
     return str(value)
 
 
-def _append(parent, name, value):
-    el = ET.SubElement(parent, name)
+# Characters XML 1.0 does not allow (control characters other than tab, LF, CR): dropped, so a
+# description pasted with one cannot make the whole response unparsable for a client.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _write(out, name, value):
     if isinstance(value, dict):
+        out.append(f"<{name}>")
         for key, child in value.items():
-            _append(el, key, child)
+            _write(out, key, child)
+        out.append(f"</{name}>")
     elif isinstance(value, (list, tuple)):
         child_name = LIST_CHILDREN.get(name, "item")
+        out.append(f"<{name}>")
         for child in value:
-            _append(el, child_name, child)
+            _write(out, child_name, child)
+        out.append(f"</{name}>")
     else:
         text = _text(value)
-        if text is not None:
-            el.text = text
-    return el
+        if text is None or text == "":
+            out.append(f"<{name}/>")
+        else:
+            out.append(f"<{name}>{escape(_ILLEGAL_XML.sub('', text))}</{name}>")
 
 
 def to_xml(data, root, item):
+    """Element names come from this module's callers (the spec's names), never from input."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n', f"<{root}>"]
     if isinstance(data, dict):
-        top = ET.Element(root)
         for key, value in data.items():
-            _append(top, key, value)
+            _write(out, key, value)
     else:
-        top = ET.Element(root)
         for row in data:
-            _append(top, item, row)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(top, encoding="utf-8")
+            _write(out, item, row)
+    out.append(f"</{root}>")
+    return "".join(out).encode("utf-8")
 
 
 def _json_default(value):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import FloatField, Func, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -130,7 +130,9 @@ def _base(jurisdiction):
     photos = CasePhoto.objects.filter(kind=PhotoKind.REPORT).only("id", "case_id", "image").order_by("id")
     return (in_jurisdiction(Case.objects.all(), jurisdiction)
             .select_related("category", "follow_up_of")
-            .only("id", "number", "status", "resolution_note", "description", "address", "point", "grid_name",
+            .annotate(lon=Func("point", function="ST_X", output_field=FloatField()),
+                      lat=Func("point", function="ST_Y", output_field=FloatField()))
+            .only("id", "number", "status", "resolution_note", "description", "address", "grid_name",
                   "ancestors", "received_at", "updated_at", "closed_at", "category__code", "category__name",
                   "follow_up_of__number")
             .prefetch_related(Prefetch("photos", queryset=photos, to_attr="report_photos")))
@@ -226,8 +228,8 @@ def request_dicts(cases, build_uri):
             "address": _address(case),
             "address_id": None,
             "zipcode": None,
-            "lat": round(case.point.y, 7),
-            "long": round(case.point.x, 7),
+            "lat": round(case.lat, 7),
+            "long": round(case.lon, 7),
             "media_url": build_uri(photo.image.url) if photo and photo.image else None,
         })
     return out
