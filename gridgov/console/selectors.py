@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -22,16 +22,6 @@ from .warning_state import annotate_warnings
 HANDLING = [State.WHISTLED, State.ACCEPTED, State.IN_PROGRESS, State.REWORK]
 
 
-def work_order(queryset):
-    """The order of gridgov.dispatch.selectors.queue (most urgent case first, then the due time that
-    matters now, earliest first; none last), annotated as due_now.
-
-    NOTE: selectors.queue() annotates "next_due", which collides with the Dispatch.next_due property
-    (AttributeError when the rows are fetched); this uses the same expressions under another name."""
-    return (selectors.with_related(queryset).annotate(due_now=selectors.NEXT_DUE, urgency_rank=selectors.URGENCY)
-            .order_by("-urgency_rank", "-case__priority", F("due_now").asc(nulls_last=True), "dispatched_at", "id"))
-
-
 # --- responder queue ---------------------------------------------------------------------------------
 
 @dataclass
@@ -45,15 +35,14 @@ class QueueFilters:
 
 
 def responder_queue(user, filters, now=None):
-    """My departments' dispatches, most urgent first then the due time that matters now
-    (gridgov.dispatch.selectors.queue), with the page's filters."""
+    """My departments' dispatches, most urgent first then the due time that matters now (annotated
+    due_now by gridgov.dispatch.selectors.queue), with the page's filters."""
     now = now or timezone.now()
     dept_ids = access.member_department_ids(user)
     if filters.department:
         dept_ids = [d for d in dept_ids if d == filters.department]
-    qs = access.visible_dispatches(user).filter(department_id__in=dept_ids)
-    qs = qs.filter(state=filters.state) if filters.state else qs.exclude(state__in=ENDED_STATES)
-    qs = work_order(qs)
+    qs = selectors.department_queue(access.visible_dispatches(user), dept_ids,
+                                    states=[filters.state] if filters.state else None)
     if filters.category:
         qs = qs.filter(case__category__code__startswith=filters.category)
     if filters.street:
