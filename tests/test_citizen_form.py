@@ -213,6 +213,20 @@ def test_it_limits_reports_per_phone_across_ips(world, settings):
     assert submit(ip="10.0.1.3", contact_phone="13900002222").status_code == 200
 
 
+def test_it_counts_the_forwarded_address_only_behind_a_trusted_proxy(world, settings):
+    settings.GRIDGOV_CITIZEN_IP_RATE = "1/3600"
+    settings.GRIDGOV_TRUSTED_PROXIES = "127.0.0.9"
+    via_proxy = lambda client_addr: Client().post(  # noqa: E731
+        form_url(), fields(), REMOTE_ADDR="127.0.0.9", HTTP_X_FORWARDED_FOR=f"6.6.6.6, {client_addr}")
+    assert via_proxy("10.3.0.1").status_code == 200
+    assert via_proxy("10.3.0.2").status_code == 200  # another citizen behind the same proxy
+    assert via_proxy("10.3.0.1").status_code == 429
+    spoofed = Client().post(form_url(), fields(), REMOTE_ADDR="10.4.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert spoofed.status_code == 200
+    again = Client().post(form_url(), fields(), REMOTE_ADDR="10.4.0.1", HTTP_X_FORWARDED_FOR="10.9.9.8")
+    assert again.status_code == 429  # no proxy in front: the header is ignored
+
+
 def test_it_keeps_ip_and_phone_only_as_keyed_hashes(world):
     submit(ip="10.9.9.9", contact_phone="13800001111")
     row = Submission.objects.values().get()

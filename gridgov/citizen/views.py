@@ -14,6 +14,7 @@ from gridgov.errors import FieldError
 
 from . import conf
 from .actions import do_submit_citizen_report
+from .clientip import client_ip
 from .inputs import HONEYPOT, parse_report
 from .qr import qr_png, qr_svg
 from .selectors import form_categories, grid_with_point, poster_units, printable_grids, public_status
@@ -70,11 +71,6 @@ def poster_index(request):
     return render(request, "citizen/poster_index.html", {"units": poster_units(prefix if prefix.isdigit() else "")})
 
 
-def _client_ip(request):
-    # Behind the project's reverse proxy REMOTE_ADDR is set by it; X-Forwarded-For is not trusted here.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @never_cache
 @csrf_protect
 def report(request, grid_token):
@@ -87,7 +83,7 @@ def report(request, grid_token):
     if request.method == "POST":
         try:
             parsed = parse_report(request.POST, request.FILES, unit.code)
-            case = do_submit_citizen_report(parsed, _client_ip(request))
+            case = do_submit_citizen_report(parsed, client_ip(request))
         except FieldError as exc:
             context.update(error=exc, values=request.POST)
             context["stamp"] = new_stamp(unit.code)

@@ -3,6 +3,8 @@ import time
 
 from django.core.cache import cache
 
+from gridgov.citizen.clientip import client_ip  # noqa: F401 (one rule for both public interfaces)
+
 
 def allow(scope, ident, rate, now=None):
     """True while ident has made at most count calls in the current window of `seconds`."""
@@ -16,7 +18,3 @@ def allow(scope, ident, rate, now=None):
         cache.set(key, 1, timeout=seconds + 5)
         used = 1
     return used <= count
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
