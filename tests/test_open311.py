@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 conformance: every endpoint in JSON and XML, the wire format a GeoReport v2
 client sends (application/x-www-form-urlencoded POST, attribute[code] keys), and the spec's errors."""
 import json
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
@@ -368,7 +369,7 @@ def test_it_filters_requests(world, key, client):
     b = _submit(client, key, service_code="E0102")
     old = _submit(client, key, service_code="E0101")
     Case.objects.filter(number=old).update(received_at=timezone.now() - timedelta(days=120))
-    numbers = lambda data: {r["service_request_id"] for r in data}  # noqa: E731
+    numbers = lambda data: {r["service_request_id"] for r in data}
     assert numbers(get(client, "requests")[1]) == {a, b}  # default: the last 90 days
     assert numbers(get(client, "requests", service_code="E0102")[1]) == {b}
     assert numbers(get(client, "requests", service_request_id=f"{a},{old}")[1]) == {a, old}
@@ -462,3 +463,21 @@ def test_it_works_with_the_georeport_client_library_and_urlencoded_posts(live, m
         one = client.get_service_request(with_photo)
         assert one["service_code"] == "E0102" and one["status"] == "open"
         assert one["media_url"].startswith("http") and "李" not in str(one)
+
+
+def test_it_issues_a_key_in_the_admin_and_shows_it_once(world):
+    from gridgov.accounts.models import Role
+    from tests.dispatch_helpers import make_user
+
+    admin = Client()
+    admin.force_login(make_user("root", Role.ADMIN, is_staff=True, is_superuser=True))
+    resp = admin.post("/admin/open311/apikey/add/", {"name": "区政务App", "channel": "citizen", "is_active": "on"},
+                      follow=True)
+    assert resp.status_code == 200
+    shown = [str(m) for m in resp.context["messages"]]
+    raw = re.search(r"：(\S+)$", next(m for m in shown if "仅显示这一次" in m)).group(1)
+    key = ApiKey.objects.get(name="区政务App")
+    assert key.prefix == raw[:8] and key.user.role == Role.GRID_WORKER and not key.user.has_usable_password()
+    resp, data = post(Client(), api_key=raw, service_code="E0101", lat=33.015, long=119.005)
+    assert resp.status_code == 200
+    assert raw not in admin.get(f"/admin/open311/apikey/{key.pk}/change/").content.decode()

@@ -5,7 +5,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-
 from gridgov.cases.inputs import PHONE_RE
 from gridgov.errors import FieldError
 

@@ -17,7 +17,13 @@ from .actions import do_submit_citizen_report
 from .clientip import client_ip
 from .inputs import HONEYPOT, parse_report
 from .qr import qr_png, qr_svg
-from .selectors import form_categories, grid_with_point, poster_units, printable_grids, public_status
+from .selectors import (
+    form_categories,
+    grid_with_point,
+    poster_units,
+    printable_grids,
+    public_status,
+)
 from .tokens import grid_code_from_token, grid_token, new_stamp
 
 PRINTERS = {Role.DISPATCHER, Role.ADMIN}

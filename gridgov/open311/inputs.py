@@ -39,7 +39,7 @@ def _text(data, name, max_length):
 
 def attributes(data):
     found = {}
-    for key in data.keys():
+    for key in data:
         m = ATTRIBUTE_KEY.match(key)
         if not m:
             continue

@@ -12,7 +12,15 @@ from django.db.models import FloatField, Func, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from gridgov.cases.models import OPEN_STATUSES, Case, CasePhoto, Category, CategoryLevel, PhotoKind, Status
+from gridgov.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CasePhoto,
+    Category,
+    CategoryLevel,
+    PhotoKind,
+    Status,
+)
 from gridgov.grids.models import Level
 
 from . import conf
