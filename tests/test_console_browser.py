@@ -4,15 +4,17 @@ the command centre closes it on a desk. Fails if any page asks anything of a hos
 server. Screenshots go to tests/artifacts/console-*.png."""
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 from gridgov.cases.models import Case, Status
-from gridgov.dispatch.actions import do_whistle
+from gridgov.dispatch.actions import do_accept, do_request_suspension, do_whistle
 from gridgov.dispatch.models import Dispatch, Role, State
 from tests.dispatch_helpers import build_world
 from tests.dispatch_helpers import photo as exif_photo
@@ -234,9 +236,47 @@ def test_the_command_centre_reroutes_a_returned_case_and_previews_routing(contex
     assert "北村一网格" in result and "部门cg" in result and "工作时" in result
     shot(page, "13-command-preview-desk")
 
+    page.goto(base + "/console/command/file/")  # take in a hotline call
+    wait_for_map(page)
+    box = page.locator("#map").bounding_box()
+    page.click("#map", position={"x": box["width"] * 0.6, "y": box["height"] * 0.65})  # 南村二网格
+    page.select_option("#id_category", "E0101")
+    page.fill("#id_description", "12345 来电：南村路边垃圾无人清运")
+    page.select_option("#id_channel", "hotline_12345")
+    page.fill("[name=contact_name]", "王女士")
+    page.fill("[name=contact_phone]", "13800001111")
+    shot(page, "14-command-file-desk")
+    page.click("#form-new-case button[type=submit]")
+    page.wait_for_selector(".msg >> text=已登记并立案派遣")
+    filed = Case.objects.get(description="12345 来电：南村路边垃圾无人清运")
+    assert filed.grid_code == "320831101002002" and filed.status == Status.WHISTLED
+
+    # an overdue dispatch (督办) and a suspension request on the desk
+    Dispatch.objects.filter(case=case, department=world.depts["hw"]).update(
+        accept_due=timezone.now() - timedelta(hours=3))
+    assist = Dispatch.objects.get(case=case, role=Role.ASSIST)
+    do_accept(assist, world.users["gaj"])
+    do_request_suspension(assist, world.users["gaj"], "defer", "需等待管线单位配合，预计下周施工")
+    page.goto(base + "/console/command/?tab=overdue")
+    page.fill(f"#overdue li[data-number='{case.number}'] input[name=note]", "请今日内签收")
+    shot(page, "14a-command-overdue-desk")
+    page.click(f"#overdue li[data-number='{case.number}'] button")
+    page.wait_for_selector(".msg >> text=督办通知已发送")
+    page.goto(base + "/console/command/?tab=suspensions")
+    page.wait_for_selector("#suspensions li[data-suspension]")
+    shot(page, "14b-command-suspensions-desk")
+    page.click("#suspensions button[value=approve]")
+    page.wait_for_selector(".msg >> text=已批准缓办/挂账")
+    assist.refresh_from_db()
+    assert assist.state == State.SUSPENDED
+
+    page.goto(base + "/console/rankings/")
+    page.wait_for_selector("#rankings")
+    shot(page, "15-rankings-desk")
+
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(base + "/console/command/")
-    shot(page, "14-command-home-phone")
+    shot(page, "16-command-home-phone")
 
     page = contexts(**PHONE)  # the responder switches to English
     log_in(page, base, "cg1", "/console/")
@@ -245,7 +285,7 @@ def test_the_command_centre_reroutes_a_returned_case_and_previews_routing(contex
     assert page.get_attribute("html", "lang") == "en"
     page.goto(f"{base}/console/dispatch/{lead.pk}/")  # re-routed: no longer in the open queue
     page.wait_for_selector("#dispatch-state >> text=Re-routed")
-    shot(page, "15-responder-english-phone")
+    shot(page, "17-responder-english-phone")
     assert contexts.errors() == []
     lead.refresh_from_db()
     assert lead.state == State.REROUTED
