@@ -113,6 +113,7 @@ def test_labels_are_accepted_for_units_and_choices(db):
 
 
 def test_the_commands_import_export_and_dry_run(db, tmp_path):
+    Category.objects.filter(parent__isnull=False).delete()  # children first: parent is PROTECT
     Category.objects.all().delete()
     call_command("seed_categories", stdout=io.StringIO())
     n = Category.objects.count()
@@ -164,3 +165,19 @@ def test_the_admin_case_pages_render_and_edits_are_audited(client, county, categ
     last = CaseEvent.objects.filter(case_id=case.pk).order_by("id").last()
     assert last.actor_id == admin.pk and last.after["description"] == "管理员修改"
     assert client.get("/admin/cases/caseevent/").status_code == 200
+
+
+def test_a_category_change_is_seen_at_once_in_this_process(api, county, categories):
+    import uuid
+
+    from gridgov.cases.selectors import category_by_code
+
+    assert category_by_code("E0101").is_active
+    rubbish = Category.objects.get(code="E0101")
+    rubbish.is_active = False
+    rubbish.save()
+    r = api.post("/api/v1/cases/", {"client_uuid": str(uuid.uuid4()), "lon": 119.005, "lat": 33.015,
+                                    "category": "E0101", "channel": "other"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "inactive_category"
+    Category.objects.create(code="E0197", name="新小类", level=CategoryLevel.ITEM, parent=rubbish.parent)
+    assert category_by_code("E0197").name == "新小类"
