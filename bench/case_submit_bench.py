@@ -109,7 +109,51 @@ def jpeg_with_gps(lon, lat, size=(1280, 960)):
     return buf.getvalue()
 
 
-def run(url, token, jobs, clients):
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_cpu(server_pid):
+    """CPU seconds used so far by gunicorn (master + workers) and by this database's backends, per pid.
+
+    On a machine shared with other work, wall-clock rates say more about the neighbours than
+    about the code; CPU seconds per request do not, and give the capacity of idle cores.
+    """
+    from django.db import connection
+
+    pids = {server_pid}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == server_pid:
+                        pids.add(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        db_pids = {r[0] for r in cur.fetchall()}
+    snap = {("app", p): _cpu_seconds(p) for p in pids}
+    snap.update({("db", p): _cpu_seconds(p) for p in db_pids})
+    return {k: v for k, v in snap.items() if v is not None}
+
+
+def cpu_delta(before, after):
+    out = {"app": 0.0, "db": 0.0}
+    for key, value in after.items():
+        out[key[0]] += value - before.get(key, 0.0)
+    return out
+
+
+def run(url, token, jobs, clients, server_pid=None):
     """jobs: list of callables(session) -> (status, number|None). Returns timings and results."""
     import requests
 
@@ -134,13 +178,16 @@ def run(url, token, jobs, clients):
                     results.append(out)
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
+    cpu0 = server_cpu(server_pid) if server_pid else None
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    return {"rate": len(jobs) / wall, "wall": wall, **percentiles(samples), "results": results}
+    cpu = cpu_delta(cpu0, server_cpu(server_pid)) if server_pid else {"app": 0.0, "db": 0.0}
+    return {"rate": len(jobs) / wall, "wall": wall, **percentiles(samples), "results": results,
+            "cpu_ms": {k: v * 1000 / len(jobs) for k, v in cpu.items()}}
 
 
 def me_job(http, url):
@@ -164,8 +211,12 @@ def case_job(lon, lat, category, photo=None):
 
 
 def report(name, m, extra=""):
+    cpu = m["cpu_ms"]
+    total = cpu["app"] + cpu["db"]
+    capacity = 2000 / total if total else float("nan")
     print(f"{name:<34} {m['n']:>5} req  {m['rate']:7.1f} req/s  p50 {m['p50']:6.1f} ms  p95 {m['p95']:6.1f} ms"
-          f"{extra}")
+          f"  | server CPU/req {cpu['app']:5.1f} ms app + {cpu['db']:4.1f} ms db"
+          f" -> {capacity:6.0f} req/s on 2 idle cores{extra}")
 
 
 def main():
@@ -203,13 +254,14 @@ def main():
     try:
         run(server.url, token, [me_job] * 200, args.clients)  # warm-up: workers, connections, caches
         run(server.url, token, [case_job(*points[-1 - i], "E0103") for i in range(50)], args.clients)
-        me = run(server.url, token, [me_job] * args.cases, args.clients)
+        pid = server.proc.pid
+        me = run(server.url, token, [me_job] * args.cases, args.clients, pid)
         jobs = [case_job(lon, lat, categories[i % len(categories)]) for i, (lon, lat) in enumerate(points[:args.cases])]
-        cases = run(server.url, token, jobs, args.clients)
+        cases = run(server.url, token, jobs, args.clients, pid)
         pjobs = [case_job(lon, lat, "E0101", photo=photo) for lon, lat in points[args.cases:args.cases + args.photo_cases]]
-        photos = run(server.url, token, pjobs, args.clients) if pjobs else None
+        photos = run(server.url, token, pjobs, args.clients, pid) if pjobs else None
         # a retry sends the same body again: reuse the first jobs' payloads
-        retries = run(server.url, token, jobs[:200], args.clients)
+        retries = run(server.url, token, jobs[:200], args.clients, pid)
     finally:
         try:
             server.__exit__(None, None, None)

@@ -80,7 +80,9 @@ def make_photo(lonlat=None, taken_at=None, fmt="JPEG", size=(64, 48), orientatio
 
 def seed_test_categories():
     from gridgov.cases.categories import seed_categories
+    from gridgov.cases.selectors import forget_categories
 
+    forget_categories()  # a previous test's rolled-back categories must not linger in the process cache
     return seed_categories()
 
 

@@ -12,3 +12,11 @@ class CasesConfig(AppConfig):
         from pillow_heif import register_heif_opener
 
         register_heif_opener()
+
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Category
+        from .selectors import forget_categories
+
+        post_save.connect(forget_categories, sender=Category, dispatch_uid="cases_forget_categories_save")
+        post_delete.connect(forget_categories, sender=Category, dispatch_uid="cases_forget_categories_delete")

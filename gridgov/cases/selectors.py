@@ -3,6 +3,8 @@
 Callers pass a queryset already scoped by access.visible_cases (or say explicitly why not).
 """
 import math
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -144,3 +146,35 @@ def categories(query="", leaves_only=False, include_inactive=False):
             qs = qs.filter(Q(name__icontains=word) | Q(keywords__icontains=word) | Q(code__istartswith=word)
                            | Q(parent__name__icontains=word))
     return qs.order_by("sort_order", "code")
+
+
+# Categories are configuration read by every report: kept per process for CATEGORY_CACHE_SECONDS
+# (a query and its ORM compile cost a quarter of a report's CPU). Saving or deleting a category
+# clears this process's copy at once (signals in apps.py); other processes see the change within
+# CATEGORY_CACHE_SECONDS. A code not in the copy is looked up in the database, so a new category
+# works at once everywhere. The cached objects are shared: read them, never modify them.
+CATEGORY_CACHE_SECONDS = 60
+_category_cache = {"at": -1e9, "db": None, "by_code": {}}
+_category_lock = threading.Lock()
+
+
+def forget_categories(**kwargs):
+    _category_cache["at"] = -1e9
+
+
+def category_by_code(code):
+    """The Category (with .parent loaded) for a code, or None."""
+    now = time.monotonic()
+    cache = _category_cache
+    db = connection.settings_dict["NAME"]
+    if now - cache["at"] > CATEGORY_CACHE_SECONDS or cache["db"] != db:
+        with _category_lock:
+            if now - cache["at"] > CATEGORY_CACHE_SECONDS or cache["db"] != db:
+                by_code = {c.code: c for c in Category.objects.select_related("parent")}
+                cache.update(by_code=by_code, db=db, at=now)
+    found = cache["by_code"].get(code)
+    if found is None:
+        found = Category.objects.select_related("parent").filter(code=code).first()
+        if found is not None:
+            forget_categories()
+    return found
