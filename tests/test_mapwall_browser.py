@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000
 SECRET_NAME = "王秘密"
 SECRET_PHONE = "13912345678"
 
