@@ -163,3 +163,28 @@ def test_it_prints_progress_from_the_command(setup, tmp_path, capsys):
     call_command("import_hotline", str(path), "--user", "disp1")
     out = capsys.readouterr().out
     assert "11/11 (100%)" in out and "新建 4" in out and "错误 7" in out
+
+
+def test_it_uploads_from_the_admin_and_reports_progress(setup, client, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridgov.hotline import admin as hotline_admin
+    from gridgov.hotline.actions import do_run_batch
+    from gridgov.hotline.models import HotlineBatch
+
+    admin_user = make_user("boss", Role.ADMIN, is_staff=True, is_superuser=True)
+    # the page starts the import beside the request; here it runs inline (the test's transaction)
+    monkeypatch.setattr(hotline_admin, "_run_in_background",
+                        lambda user, pk: do_run_batch(user, HotlineBatch.objects.get(pk=pk)))
+    client.force_login(admin_user)
+    assert client.get("/admin/hotline/hotlinebatch/upload/").status_code == 200
+    r = client.post("/admin/hotline/hotlinebatch/upload/", {
+        "file": SimpleUploadedFile("tickets.csv", csv_bytes(ROWS)), "datum": "wgs84"})
+    assert r.status_code == 302
+    batch = HotlineBatch.objects.get()
+    status = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/status/").json()
+    assert status == {**status, "status": "done", "processed": 11, "percent": 100, "created": 4, "errors": 7}
+    page = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/change/")
+    assert page.status_code == 200 and "下载错误行" in page.content.decode()
+    errors = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/errors/")
+    assert "unknown village" in b"".join(errors.streaming_content).decode("utf-8-sig")

@@ -10,7 +10,10 @@ The batch row's counters are committed after each chunk, so a page can poll the 
 """
 import csv
 import io
+import time
 import uuid
+from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +133,7 @@ class Importer:
         self.confirm_below = low_confidence_threshold() if confirm_below is None else confirm_below
         self.failed = []
         self.seen = set()
+        self.timings = defaultdict(float)  # phase → seconds, for the bench
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True, level=2)}
 
     def run(self, path, data=None):
@@ -152,6 +156,12 @@ class Importer:
         self._finish()
         return batch
 
+    @contextmanager
+    def _timed(self, phase):
+        t = time.perf_counter()
+        yield
+        self.timings[phase] += time.perf_counter() - t
+
     def _fail(self, line, raw, zh, en):
         self.failed.append(Failed(line, raw, zh, en))
 
@@ -173,17 +183,20 @@ class Importer:
         return good
 
     def _chunk(self, lines, keys, now):
-        rows = self._parse(lines, keys, now)
+        with self._timed("parse"):
+            rows = self._parse(lines, keys, now)
         with connection.cursor() as cur:
             cur.execute("SELECT ticket_no FROM hotline_hotlineticket WHERE ticket_no = ANY(%s)",
                         [[r.ticket_no for r in rows]])
             existing = {t for (t,) in cur.fetchall()}
         self.batch.skipped_count += len(existing)
         rows = [r for r in rows if r.ticket_no not in existing]
-        staged = self._locate_by_name(rows)
+        with self._timed("names"):
+            staged = self._locate_by_name(rows)
         if not staged:
             return
-        suggestions = self._suggest([s[0].text for s in staged])
+        with self._timed("classify"):
+            suggestions = self._suggest([s[0].text for s in staged])
         try:
             created, outside = self._write(staged, suggestions)
         except _DryRun as dry:
@@ -196,11 +209,15 @@ class Importer:
 
     def _write(self, staged, suggestions):
         with transaction.atomic(), audit_context(self.actor, "import_hotline"):
-            self._stage(staged, suggestions)
-            with connection.cursor() as cur:
+            with self._timed("stage"):
+                self._stage(staged, suggestions)
+            with connection.cursor() as cur, self._timed("locate"):
                 cur.execute("CREATE INDEX ON hotline_stage USING gist (geom)")
                 cur.execute("ANALYZE hotline_stage")
                 bulk_assign("hotline_stage", pk="idx", into="hotline_assigned")
+                # joined back twice below: without an index and statistics the planner nests loops (10k × 10k)
+                cur.execute("CREATE UNIQUE INDEX ON hotline_assigned (point_id)")
+                cur.execute("ANALYZE hotline_assigned")
                 cur.execute("SELECT s.idx FROM hotline_stage s LEFT JOIN hotline_assigned r ON r.point_id = s.idx"
                             " WHERE s.grid_id IS NULL AND r.grid_id IS NULL ORDER BY s.idx")
                 outside = [i for (i,) in cur.fetchall()]
@@ -210,6 +227,7 @@ class Importer:
                                f"the point is outside every grid ({row.datum}: {row.lon}, {row.lat})")
                 if self.batch.dry_run:  # everything checked and located; the exception rolls it back
                     raise _DryRun(len(staged) - len(outside))
+            with connection.cursor() as cur, self._timed("insert"):
                 cur.execute(_INSERT_SQL, {"channel": Channel.HOTLINE, "reporter": self.actor.pk,
                                           "now": timezone.now(), "batch": self.batch.pk})
                 return cur.rowcount, outside
@@ -250,7 +268,11 @@ class Importer:
                 number text, wlon float8, wlat float8, input_lon float8, input_lat float8, datum text,
                 grid_id bigint, category_id bigint, urgency text, priority int, description text, address text,
                 contact_name text, contact_phone text, flags jsonb, reported_at timestamptz, located_by text,
-                geom geometry(Point, 4326)) ON COMMIT DROP""")
+                geom geometry(Point, 4326) GENERATED ALWAYS AS
+                    (CASE WHEN grid_id IS NULL THEN ST_SetSRID(ST_MakePoint(wlon, wlat), 4326) END) STORED
+                ) ON COMMIT DROP""")
+            # geom is generated, not UPDATEd: an index built in the same transaction over updated (HOT)
+            # rows is not usable by that transaction's plans, and bulk_assign would scan every row per grid.
             import json
 
             with cur.copy(f"COPY hotline_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
@@ -266,8 +288,6 @@ class Importer:
                                     category.pk if category else None, urgency, URGENCY_RANK[Urgency(urgency)],
                                     row.text, row.address, row.name, row.phone, json.dumps(flags, ensure_ascii=False),
                                     row.reported_at, located_by))
-            cur.execute("UPDATE hotline_stage SET geom = ST_SetSRID(ST_MakePoint(wlon, wlat), 4326)"
-                        " WHERE grid_id IS NULL")
 
     def _category(self, top):
         if not top:
