@@ -209,3 +209,26 @@ def test_southern_and_western_coordinates_and_junk_gps_are_handled():
     assert photos.exif_lonlat(exif) is None  # (0, 0): no fix
     exif[0x8825] = {1: "N", 2: "garbage", 3: "E", 4: (r(1), r(0), r(0))}
     assert photos.exif_lonlat(exif) is None
+
+
+def test_files_no_case_refers_to_are_pruned_and_the_others_kept(api, county, categories, media):
+    import os
+
+    from django.core.management import call_command
+
+    send(api, [make_photo()])
+    photo = CasePhoto.objects.get()
+    orphan = media / "private" / "cases" / "originals" / "2020" / "01" / "lost.jpg"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"x")
+    fresh = orphan.with_name("in-flight.jpg")
+    fresh.write_bytes(b"x")
+    old = datetime.now().timestamp() - 7200
+    os.utime(orphan, (old, old))
+    for kept in (photo.image.path, photo.thumbnail.path, photo.original.path):
+        os.utime(kept, (old, old))
+    out = io.StringIO()
+    call_command("prune_case_files", stdout=out)
+    assert not orphan.exists() and fresh.exists()  # recent files may belong to a report being committed
+    assert all(os.path.exists(p) for p in (photo.image.path, photo.thumbnail.path, photo.original.path))
+    assert "1 file(s)" in out.getvalue()
