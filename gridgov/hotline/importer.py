@@ -13,6 +13,7 @@ import io
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from gridgov.grids.locate import bulk_assign
 from gridgov.grids.models import GridUnit, Level
 
 from .models import BatchStatus
-from .reading import COLUMNS, RowError, map_headings, parse_row, read_table
+from .reading import COLUMNS, MAX_TEXT, RowError, _cell, map_headings, parse_row, read_table
 
 CHUNK = 10_000
 # Tickets → cases: a fixed namespace, so a ticket number always gives the same client_uuid.
@@ -145,16 +146,38 @@ class Importer:
         batch.status, batch.started_at, batch.total_rows = BatchStatus.RUNNING, timezone.now(), len(rows)
         batch.save(update_fields=["status", "started_at", "total_rows"])
         now = timezone.now()
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            self._chunk([(start + i + 2, cells) for i, cells in enumerate(chunk)], keys, now)
-            batch.processed_rows = start + len(chunk)
-            batch.error_count = len(self.failed)
-            batch.save(update_fields=["processed_rows", "created_count", "skipped_count", "error_count",
-                                      "unconfirmed_count"])
-            self.progress(batch)
+        starts = list(range(0, len(rows), CHUNK))
+        # The next chunk's texts are classified in a thread while this chunk is written: the
+        # classifier is Python work, the INSERT runs in the PostgreSQL backend, so they overlap.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._classify_chunk, rows[:CHUNK], keys, 0) if starts else None
+            for start in starts:
+                chunk = rows[start:start + CHUNK]
+                with self._timed("classify (waiting)"):
+                    predictions = pending.result()
+                following = start + CHUNK
+                if following < len(rows):
+                    pending = pool.submit(self._classify_chunk, rows[following:following + CHUNK], keys, following)
+                self._chunk([(start + i + 2, cells) for i, cells in enumerate(chunk)], keys, now, predictions)
+                self._progress(start + len(chunk))
         self._finish()
         return batch
+
+    def _classify_chunk(self, chunk, keys, start):
+        """{line: top 3} for the chunk's texts (rows not yet checked; bad rows are simply not used)."""
+        if not self.classify:
+            return {}
+        at = keys.index("text")
+        texts = [(_cell(cells[at]) if at < len(cells) else "")[:MAX_TEXT] for cells in chunk]
+        return dict(zip(range(start + 2, start + 2 + len(chunk)), self._suggest(texts)))
+
+    def _progress(self, processed):
+        batch = self.batch
+        batch.processed_rows = processed
+        batch.error_count = len(self.failed)
+        batch.save(update_fields=["processed_rows", "created_count", "skipped_count", "error_count",
+                                  "unconfirmed_count"])
+        self.progress(batch)
 
     @contextmanager
     def _timed(self, phase):
@@ -182,7 +205,7 @@ class Importer:
             good.append(row)
         return good
 
-    def _chunk(self, lines, keys, now):
+    def _chunk(self, lines, keys, now, predictions):
         with self._timed("parse"):
             rows = self._parse(lines, keys, now)
         with connection.cursor() as cur:
@@ -195,8 +218,7 @@ class Importer:
             staged = self._locate_by_name(rows)
         if not staged:
             return
-        with self._timed("classify"):
-            suggestions = self._suggest([s[0].text for s in staged])
+        suggestions = [predictions.get(s[0].line, []) for s in staged]
         try:
             created, outside = self._write(staged, suggestions)
         except _DryRun as dry:
@@ -255,8 +277,8 @@ class Importer:
         return staged
 
     def _suggest(self, texts):
-        if not self.classify:
-            return [[] for _ in texts]
+        if not texts:
+            return []
         from gridgov.classify.model import predict_top
 
         return predict_top(texts, 3)
