@@ -135,6 +135,18 @@ def test_a_closed_case_cannot_be_followed_up(dispatcher_api, citizen_case):
     assert (r.json()["errors"][0]["field"], r.json()["errors"][0]["code"]) == ("follow_up_of", "case_closed")
 
 
+def test_a_follow_up_cannot_also_close_the_case_on_the_spot(dispatcher_api, citizen_case):
+    before = Case.objects.count()
+    r = dispatcher_api.post("/api/v1/cases/", {"client_uuid": str(uuid.uuid4()), "lon": LON, "lat": LAT,
+                                               "category": "E0101", "channel": "other",
+                                               "follow_up_of": citizen_case.number, "resolved_on_spot": True,
+                                               "resolution_note": "已清理"}, format="json")
+    assert r.status_code == 400, r.content
+    assert (r.json()["errors"][0]["field"], r.json()["errors"][0]["code"]) == ("resolved_on_spot",
+                                                                               "follow_up_cannot_close")
+    assert Case.objects.count() == before
+
+
 @pytest.mark.parametrize("params,field", [
     ({"lon": LON, "lat": LAT}, "category"),
     ({"lon": LON, "lat": LAT, "category": "E01"}, "category"),

@@ -19,7 +19,7 @@ from gridgov.grids.locate import PointOutsideGrids, locate
 from . import conf
 from .access import require_edit, require_report
 from .inputs import CaseInput
-from .models import (OPEN_STATUSES, URGENCY_RANK, Case, CasePhoto, Category, CategoryLevel, Channel, PhotoKind,
+from .models import (OPEN_STATUSES, URGENCY_RANK, Case, CasePhoto, Category, CategoryLevel, PhotoKind,
                      Status, Urgency)
 from .photos import compare_with_report, process_upload
 from .selectors import category_by_code
@@ -157,6 +157,13 @@ def do_create_case(actor, inp: CaseInput):
     if existing is not None:
         return Created(existing, False)
 
+    if inp.follow_up_of and inp.resolved_on_spot:
+        # A follow-up is merged into an open case that stays open; "handled on the spot" closes a
+        # case. Both at once would mean closing someone else's case from a repeat report.
+        raise FieldError("resolved_on_spot", "follow_up_cannot_close",
+                         "重复上报（同一问题）不能同时标记为就地解决：请作为新案卷就地解决，或只确认为同一问题",
+                         "a follow-up of an open case cannot also be handled on the spot: report it as a new "
+                         "case handled on the spot, or only confirm it as the same problem")
     located = _located(inp)
     category = _category_for_report(inp.category)
     root = _root_case_for_follow_up(inp.follow_up_of) if inp.follow_up_of else None
@@ -232,14 +239,16 @@ def _constraint(exc):
     return getattr(diag, "constraint_name", None)
 
 
-EDITABLE = ("category", "description", "urgency", "address", "status", "location", "contact_name", "contact_phone")
+# Status is not here: it changes only through the lifecycle actions (gridgov.dispatch, issue 4),
+# which check the transition.
+EDITABLE = ("category", "description", "urgency", "address", "location", "contact_name", "contact_phone")
 
 
 @transaction.atomic
 def do_update_case(actor, case, changes, note=""):
     """Edit a case (command centre / admin): the audit trigger records before and after.
 
-    changes: {"category": code, "description": str, "urgency": str, "address": str, "status": str,
+    changes: {"category": code, "description": str, "urgency": str, "address": str,
     "location": (lon, lat, datum), "contact_name": str, "contact_phone": str}. Moving the point
     locates it again and stores the new grid (an explicit correction, recorded as such).
     """
@@ -258,13 +267,6 @@ def do_update_case(actor, case, changes, note=""):
         if "urgency" in changes:
             case.urgency = Urgency(changes["urgency"])
             case.priority = priority_for(case.urgency, case.repeat_count)
-        if "status" in changes:
-            new = Status(changes["status"])
-            if new == Status.CLOSED and case.status != Status.CLOSED:
-                case.closed_at = timezone.now()
-            elif new != Status.CLOSED:
-                case.closed_at, case.resolved_on_spot = None, False
-            case.status = new
         if "location" in changes:
             lon, lat, datum = changes["location"]
             located = _located(CaseInput(client_uuid=case.client_uuid, lon=lon, lat=lat, datum=datum))
@@ -312,4 +314,4 @@ def do_import_categories(rows, actor=None):
 
 
 __all__ = ["do_create_case", "do_update_case", "do_import_categories", "do_save_category", "Created", "Conflict",
-           "audit_context", "Channel"]
+           "audit_context"]
