@@ -55,7 +55,7 @@ SELECT maps_data_version(), json_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature', 'id', s.code,
-        'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(s.geom, %(tolerance)s), 5)::json,
+        'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(s.geom, %(tolerance)s), %(digits)s)::json,
         'properties', json_build_object(
             'code', s.code, 'name', s.name, 'community', cm.name, 'street', st.name,
             'population', s.population, 'open', s.open, 'overdue', s.overdue, 'total', s.total,
@@ -140,7 +140,8 @@ def grid_choropleth(filters, zoom=11):
     tolerance = 360.0 / (256 * (1 << max(6, min(zoom, 16)))) / 2
     sql = CHOROPLETH_SQL.format(stats=GRID_STATS.format(category_w=filters.category_sql("w"),
                                                         period=filters.period_sql("c")))
-    params = {"tolerance": tolerance, **filters.params()}
+    # ~1 m of precision per 2 zoom levels past 12; 4 decimals (≈ 10 m) at district zooms
+    params = {"tolerance": tolerance, "digits": 4 if zoom <= 12 else 5, **filters.params()}
     key = f"grids/{zoom}/{filters.key}"
     return cache.cached(key, lambda: _run(sql, params), GEOJSON, clocked=True, max_stale=WALL_MAX_STALE)
 

@@ -112,7 +112,7 @@ def _grid_geometries(ids, tolerance=0.0001):
 def _load_geometries(ids, tolerance):
     with connection.cursor() as cur:
         cur.execute("""
-            SELECT u.id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %s), 5), u.name
+            SELECT u.id, ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %s), 4), u.name
             FROM grids_gridunit u WHERE u.id = ANY(%s)
         """, [tolerance, list(ids)])
         return {r[0]: (r[1], r[2]) for r in cur.fetchall()}

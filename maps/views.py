@@ -142,7 +142,35 @@ def case_detail_view(request, number):
 @wall_api
 def grid_detail_view(request, code):
     filters = parse_filters(request.GET)
-    return JsonResponse(selectors.grid_detail(code, filters), json_dumps_params={"ensure_ascii": False})
+    key = f"griddetail/{code}/{filters.key}"
+
+    def build():
+        version = cache.current_version()
+        return version, json.dumps(selectors.grid_detail(code, filters), ensure_ascii=False, default=str).encode()
+
+    result = cache.cached(key, build, "application/json", clocked=True, max_stale=conf.WALL_MAX_STALE)
+    return _respond(request, key, result, "application/json")
+
+
+def _warm_analysis():
+    """Import esda and build the grid weights in the background when the wall opens, so the first
+    hotspot request of a fresh process does not pay for them."""
+    import threading
+
+    from django.db import connection as thread_connection
+
+    def run():
+        try:
+            hotspots.warm_up()
+            ids = [g for g in GridUnit.objects.filter(level=4, is_active=True).order_by("id").values_list("id", flat=True)]
+            from . import weights
+
+            weights.grid_queen(ids)
+        finally:
+            thread_connection.close()
+
+    if not hotspots._warm.is_set():
+        threading.Thread(target=run, daemon=True).start()
 
 
 @require_GET
@@ -150,6 +178,7 @@ def grid_detail_view(request, code):
 def mapwall_page(request):
     if not can_view_wall(request.user):
         raise PermissionDenied
+    _warm_analysis()
     categories = list(Category.objects.filter(level=1, is_active=True).order_by("sort_order", "code")
                       .values("code", "name"))
     config = {

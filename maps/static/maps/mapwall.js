@@ -190,6 +190,8 @@
   /* ---------- hotspots (Gi*, FDR) and space-time trend ---------- */
   var hotParams = null;
   var hotLayer = L.geoJSON(null, { pane: "hot",
+    // only significant cells (or cells with a trend category) are drawn; the rest is the grid layer beneath
+    filter: function (f) { return state.hotUnit === "trend" ? f.properties.category !== "none" : f.properties["class"] !== 0; },
     style: function (f) {
       var p = f.properties;
       if (state.hotUnit === "trend") {
