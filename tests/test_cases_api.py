@@ -1,4 +1,3 @@
-import io
 import threading
 import uuid
 from datetime import timedelta
@@ -403,3 +402,11 @@ def test_the_case_endpoints_add_no_schema_warning_or_error(db):
         SchemaGenerator().get_schema(request=None, public=True)
     messages = list(GENERATOR_STATS._warn_cache) + list(GENERATOR_STATS._error_cache)
     assert [m for m in messages if "gridgov/cases" in m or "Case" in m or "categor" in m.lower()] == []
+
+
+def test_status_is_not_editable_outside_the_lifecycle(dispatcher, county, categories):
+    case = make_case(dispatcher, *IN_A1)
+    r = client_for(dispatcher).patch(f"/api/v1/cases/{case.number}/", {"status": "closed"}, format="json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "status"
+    case.refresh_from_db()
+    assert case.status == "reported"

@@ -94,8 +94,8 @@ class CaseAdmin(LeafletGeoAdmin):
     date_hierarchy = "received_at"
     list_select_related = ("category", "reporter")
     inlines = [PhotoInline]
-    editable_fields = ("category", "description", "urgency", "status", "address", "contact_name", "contact_phone")
-    readonly_fields = ("number", "client_uuid", "point", "input_datum", "input_lon", "input_lat", "gps_accuracy_m",
+    editable_fields = ("category", "description", "urgency", "address", "contact_name", "contact_phone")
+    readonly_fields = ("number", "status", "client_uuid", "point", "input_datum", "input_lon", "input_lat", "gps_accuracy_m",
                        "grid", "grid_code", "grid_name", "ancestors", "priority", "channel", "reporter",
                        "resolved_on_spot", "resolution_note", "closed_at", "follow_up_of", "repeat_count", "flags",
                        "occurred_at", "reported_at", "received_at", "history_link")

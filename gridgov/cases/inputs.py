@@ -179,8 +179,6 @@ def parse_case_input(data, file_data=None, max_skew_s=600):
 
 def parse_case_changes(data):
     """PATCH body → changes for actions.do_update_case (only the fields present)."""
-    from .models import Status
-
     if not hasattr(data, "get"):
         raise FieldError(None, "not_an_object", "请求体应为 JSON 对象", "the request body must be a JSON object")
     changes = {}
@@ -194,7 +192,8 @@ def parse_case_changes(data):
     if "urgency" in data:
         changes["urgency"] = choice(data, "urgency", "紧急程度", Urgency) or Urgency.NORMAL
     if "status" in data:
-        changes["status"] = choice(data, "status", "状态", Status) or Status.REPORTED
+        raise FieldError("status", "not_editable", "状态只能通过吹哨、处置、结案等流程改变",
+                         "status changes only through the case lifecycle (whistle, handle, close)")
     if "lon" in data or "lat" in data:
         changes["location"] = (_get(data, "lon"), _get(data, "lat"), text(data, "datum", "坐标系", 20) or "wgs84")
     note = text(data, "note", "修改原因", 200)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from . import access
-from .models import Case, CasePhoto, Category, Channel, Status, Urgency
+from .models import Case, CasePhoto, Category, Channel, Urgency
 from .photos import FLAG_LABELS
 
 PERSONAL_FIELDS = ("contact_name", "contact_phone")
@@ -281,7 +281,6 @@ class CaseUpdateRequestSerializer(serializers.Serializer):
     category = serializers.CharField(required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     urgency = serializers.ChoiceField(Urgency.choices, required=False)
-    status = serializers.ChoiceField(Status.choices, required=False)
     address = serializers.CharField(required=False, allow_blank=True)
     contact_name = serializers.CharField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(required=False, allow_blank=True)
