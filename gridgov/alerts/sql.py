@@ -1,86 +1,73 @@
 """The warning rules as PostgreSQL functions: one definition for the ORM annotations
 (gridgov.alerts.warnings), the background sweep, the map wall's raw SQL and the queues.
 
-    alerts_work_minutes_at(t)          working minutes from the start of alerts_workperiod to t
-    alerts_stage_level(due, amount, unit, start, now)    'none' | 'ok' | 'near' | 'overdue'
-    alerts_accept_level(state, accept_due, amount, unit, dispatched_at, now)      签收 stage
-    alerts_feedback_level(state, feedback_due, amount, unit, dispatched_at, now)  办结反馈 stage
-    alerts_worse(a, b)                 the worse of two levels (overdue > near > ok > none)
-    alerts_case_colour(case_id)        'blue' | 'yellow' | 'orange' | 'red'
-    alerts_case_level(case_id, now)    the worst level over the case's dispatches
-    alerts_dispatch_warnings(now)      set-returning: one row per dispatch (use it like a view)
-    alerts_case_warnings(now)          set-returning: one row per case
+Building blocks (plain SQL functions without sub-selects, so PostgreSQL inlines them into the query:
+no per-row function-call overhead; the settings come in as arguments):
+
+    alerts_work_minutes_at(t)         working minutes from the start of alerts_workperiod to t (one index look-up)
+    alerts_stage_level(due, amount, unit, start, now, now_work, fraction, min_minutes, day_minutes)
+                                      'none' | 'ok' | 'near' | 'overdue'
+    alerts_accept_level(state, accept_due, …same…)       签收 stage (while whistled)
+    alerts_feedback_level(state, feedback_due, …same…)   办结反馈 stage (whistled … rework, not suspended)
+    alerts_level_rank(level) / alerts_level_name(rank)   0 none, 1 ok, 2 near, 3 overdue
+    alerts_colour(category_colour, group_colour, handlers, diverted, default, multi, diversion)
+
+For raw SQL (settings read from alerts_warningconfig, kept current by gridgov.alerts.worktime):
+
+    alerts_dispatch_warnings(now)     set-returning, one row per dispatch (use it like a view)
+    alerts_case_warnings(now)         set-returning, one row per case: colour, level, overdue, next_due
+    alerts_case_colour(case_id)       one case's colour
 
 No views are created on purpose: a view pins the columns it reads, and would make other apps'
 ALTER COLUMN migrations fail; SQL functions are checked when created and do not.
-Installed by migration 0002; re-created (CREATE OR REPLACE) by later migrations when they change.
 """
 
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION alerts_work_minutes_at(p_t timestamptz) RETURNS double precision
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce((
-        SELECT p.cum_before + greatest(0, extract(epoch FROM (least(p_t, p.end_at) - p.start_at)) / 60.0)
-        FROM alerts_workperiod p WHERE p.start_at <= p_t ORDER BY p.start_at DESC LIMIT 1), 0)::double precision
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    m double precision;
+BEGIN
+    SELECT p.cum_before + greatest(0, extract(epoch FROM (least(p_t, p.end_at) - p.start_at)) / 60.0) INTO m
+    FROM alerts_workperiod p WHERE p.start_at <= p_t ORDER BY p.start_at DESC LIMIT 1;
+    RETURN coalesce(m, 0);
+END
 $$;
 
--- The stage's limit in minutes: working minutes for work units (a working day = the configured
--- working minutes of one day), wall minutes otherwise; without a recorded limit, the span from start.
-CREATE OR REPLACE FUNCTION alerts_limit_minutes(p_amount integer, p_unit text, p_start timestamptz,
-                                                p_due timestamptz) RETURNS double precision
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN p_amount IS NULL OR coalesce(p_unit, '') = '' THEN
-            CASE WHEN p_start IS NULL OR p_due IS NULL THEN NULL
-                 ELSE extract(epoch FROM (p_due - p_start)) / 60.0 END
-        WHEN p_unit = 'minutes' THEN p_amount::double precision
-        WHEN p_unit IN ('hours', 'work_hours') THEN p_amount * 60.0
-        WHEN p_unit = 'work_days' THEN
-            p_amount * coalesce((SELECT day_minutes FROM alerts_warningconfig WHERE id = 1), 450.0)
-    END
-$$;
-
--- Time left until the due time, counted like the limit (working minutes for work units).
-CREATE OR REPLACE FUNCTION alerts_remaining_minutes(p_due timestamptz, p_unit text, p_now timestamptz)
-RETURNS double precision LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN p_due IS NULL THEN NULL
-        WHEN p_due <= p_now THEN -extract(epoch FROM (p_now - p_due)) / 60.0
-        WHEN p_unit IN ('work_hours', 'work_days') THEN alerts_work_minutes_at(p_due) - alerts_work_minutes_at(p_now)
-        ELSE extract(epoch FROM (p_due - p_now)) / 60.0
-    END
-$$;
-
-CREATE OR REPLACE FUNCTION alerts_stage_level(p_due timestamptz, p_amount integer, p_unit text,
-                                              p_start timestamptz, p_now timestamptz) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION alerts_stage_level(
+    p_due timestamptz, p_amount integer, p_unit text, p_start timestamptz, p_now timestamptz,
+    p_now_work double precision, p_fraction double precision, p_min double precision, p_day double precision)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN p_due IS NULL THEN 'none'
         WHEN p_now > p_due THEN 'overdue'
-        WHEN alerts_remaining_minutes(p_due, p_unit, p_now) <= (
-            SELECT greatest(coalesce(c.near_fraction, 0.25)
-                              * coalesce(alerts_limit_minutes(p_amount, p_unit, p_start, p_due), 0),
-                            coalesce(c.near_min_minutes, 0))
-            FROM (SELECT 1) one LEFT JOIN alerts_warningconfig c ON c.id = 1) THEN 'near'
+        WHEN (CASE WHEN p_unit IN ('work_hours', 'work_days') THEN alerts_work_minutes_at(p_due) - p_now_work
+                   ELSE extract(epoch FROM (p_due - p_now)) / 60.0 END)
+             <= greatest(p_fraction * coalesce(CASE
+                    WHEN p_amount IS NULL OR coalesce(p_unit, '') = '' THEN extract(epoch FROM (p_due - p_start)) / 60.0
+                    WHEN p_unit = 'minutes' THEN p_amount::double precision
+                    WHEN p_unit IN ('hours', 'work_hours') THEN p_amount * 60.0
+                    WHEN p_unit = 'work_days' THEN p_amount * p_day END, 0), p_min) THEN 'near'
         ELSE 'ok'
     END
 $$;
 
--- 签收: only while waiting to be accepted.
-CREATE OR REPLACE FUNCTION alerts_accept_level(p_state text, p_due timestamptz, p_amount integer, p_unit text,
-                                               p_start timestamptz, p_now timestamptz) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN p_state = 'whistled' THEN alerts_stage_level(p_due, p_amount, p_unit, p_start, p_now)
+CREATE OR REPLACE FUNCTION alerts_accept_level(
+    p_state text, p_due timestamptz, p_amount integer, p_unit text, p_start timestamptz, p_now timestamptz,
+    p_now_work double precision, p_fraction double precision, p_min double precision, p_day double precision)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_state = 'whistled'
+                THEN alerts_stage_level(p_due, p_amount, p_unit, p_start, p_now, p_now_work, p_fraction, p_min, p_day)
                 ELSE 'none' END
 $$;
 
--- 办结反馈: counted from dispatch (gridgov.dispatch.due), so it runs from the whistle until the feedback;
--- not while suspended (缓办/挂账), fed back, verified, closed, returned or re-routed.
-CREATE OR REPLACE FUNCTION alerts_feedback_level(p_state text, p_due timestamptz, p_amount integer, p_unit text,
-                                                 p_start timestamptz, p_now timestamptz) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+CREATE OR REPLACE FUNCTION alerts_feedback_level(
+    p_state text, p_due timestamptz, p_amount integer, p_unit text, p_start timestamptz, p_now timestamptz,
+    p_now_work double precision, p_fraction double precision, p_min double precision, p_day double precision)
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_state IN ('whistled', 'accepted', 'in_progress', 'rework')
-                THEN alerts_stage_level(p_due, p_amount, p_unit, p_start, p_now) ELSE 'none' END
+                THEN alerts_stage_level(p_due, p_amount, p_unit, p_start, p_now, p_now_work, p_fraction, p_min, p_day)
+                ELSE 'none' END
 $$;
 
 CREATE OR REPLACE FUNCTION alerts_level_rank(p_level text) RETURNS integer
@@ -88,9 +75,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_level WHEN 'overdue' THEN 3 WHEN 'near' THEN 2 WHEN 'ok' THEN 1 ELSE 0 END
 $$;
 
+CREATE OR REPLACE FUNCTION alerts_level_name(p_rank integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (ARRAY['none', 'ok', 'near', 'overdue'])[coalesce(p_rank, 0) + 1]
+$$;
+
 CREATE OR REPLACE FUNCTION alerts_worse(p_a text, p_b text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN alerts_level_rank(p_a) >= alerts_level_rank(p_b) THEN coalesce(p_a, 'none') ELSE p_b END
+    SELECT alerts_level_name(greatest(alerts_level_rank(p_a), alerts_level_rank(p_b)))
 $$;
 
 CREATE OR REPLACE FUNCTION alerts_colour_rank(p_colour text) RETURNS integer
@@ -98,49 +90,26 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_colour WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2 WHEN 'blue' THEN 1 ELSE 0 END
 $$;
 
-CREATE OR REPLACE FUNCTION alerts_colour_max(p_a text, p_b text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN alerts_colour_rank(p_a) >= alerts_colour_rank(p_b) THEN p_a ELSE p_b END
-$$;
-
 -- 四色预警: the category's colour (or its group's, or the default), raised to the multi-department
 -- colour when two or more departments handle the case (lead + assists) and to the diversion colour when
 -- it went to courts / arbitration / administrative review. Never lowered.
-CREATE OR REPLACE FUNCTION alerts_case_colour(p_case bigint) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    WITH cfg AS (
-        SELECT coalesce(c.default_colour, 'blue') AS dflt, coalesce(c.multi_colour, 'yellow') AS multi,
-               coalesce(c.diversion_colour, 'orange') AS diversion
-        FROM (SELECT 1) one LEFT JOIN alerts_warningconfig c ON c.id = 1
-    ), base AS (
-        SELECT coalesce(nullif(cat.warning_colour, ''), nullif(grp.warning_colour, '')) AS colour
-        FROM cases_case k
-        LEFT JOIN cases_category cat ON cat.id = k.category_id
-        LEFT JOIN cases_category grp ON grp.id = cat.parent_id
-        WHERE k.id = p_case
-    ), d AS (
-        SELECT count(DISTINCT x.department_id) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
-               coalesce(bool_or(dep.kind = 'diversion'), false) AS diverted
-        FROM dispatch_dispatch x JOIN departments_department dep ON dep.id = x.department_id
-        WHERE x.case_id = p_case AND x.state NOT IN ('returned', 'rerouted')
-    )
-    SELECT alerts_colour_max(alerts_colour_max(coalesce((SELECT colour FROM base), cfg.dflt),
-                                               CASE WHEN d.handlers >= 2 THEN nullif(cfg.multi, '') END),
-                             CASE WHEN d.diverted THEN nullif(cfg.diversion, '') END)
-    FROM cfg, d
+CREATE OR REPLACE FUNCTION alerts_colour(p_category text, p_group text, p_handlers bigint, p_diverted boolean,
+                                         p_default text, p_multi text, p_diversion text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (ARRAY['blue', 'yellow', 'orange', 'red'])[greatest(
+        alerts_colour_rank(coalesce(nullif(p_category, ''), nullif(p_group, ''), p_default)),
+        CASE WHEN coalesce(p_handlers, 0) >= 2 THEN alerts_colour_rank(p_multi) ELSE 0 END,
+        CASE WHEN coalesce(p_diverted, false) THEN alerts_colour_rank(p_diversion) ELSE 0 END, 1)]
 $$;
 
-CREATE OR REPLACE FUNCTION alerts_case_level(p_case bigint, p_now timestamptz) RETURNS text
+CREATE OR REPLACE FUNCTION alerts_config(OUT fraction double precision, OUT min_minutes double precision,
+                                         OUT day_minutes double precision, OUT default_colour text,
+                                         OUT multi_colour text, OUT diversion_colour text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce((
-        SELECT l FROM (
-            SELECT alerts_worse(
-                alerts_accept_level(x.state, x.accept_due, x.response_limit_amount, x.response_limit_unit,
-                                    x.dispatched_at, p_now),
-                alerts_feedback_level(x.state, x.feedback_due, x.handling_limit_amount, x.handling_limit_unit,
-                                      x.dispatched_at, p_now)) AS l
-            FROM dispatch_dispatch x WHERE x.case_id = p_case
-        ) s ORDER BY alerts_level_rank(l) DESC LIMIT 1), 'none')
+    SELECT coalesce(c.near_fraction, 0.25), coalesce(c.near_min_minutes, 0), coalesce(c.day_minutes, 450),
+           coalesce(c.default_colour, 'blue'), coalesce(c.multi_colour, 'yellow'),
+           coalesce(c.diversion_colour, 'orange')
+    FROM (SELECT 1) one LEFT JOIN alerts_warningconfig c ON c.id = 1
 $$;
 
 CREATE OR REPLACE FUNCTION alerts_dispatch_warnings(p_now timestamptz)
@@ -148,36 +117,100 @@ RETURNS TABLE (dispatch_id bigint, case_id bigint, department_id bigint, role te
                accept_level text, feedback_level text, level text, accept_due timestamptz,
                feedback_due timestamptz)
 LANGUAGE sql STABLE AS $$
-    SELECT w.id, w.case_id, w.department_id, w.role::text, w.state::text, alerts_case_colour(w.case_id),
-           w.a, w.f, alerts_worse(w.a, w.f), w.accept_due, w.feedback_due
-    FROM (
-        SELECT x.*, alerts_accept_level(x.state, x.accept_due, x.response_limit_amount, x.response_limit_unit,
-                                        x.dispatched_at, p_now) AS a,
-                    alerts_feedback_level(x.state, x.feedback_due, x.handling_limit_amount,
-                                          x.handling_limit_unit, x.dispatched_at, p_now) AS f
+    WITH cfg AS (SELECT * FROM alerts_config()),
+    nw AS (SELECT alerts_work_minutes_at(p_now) AS m),
+    h AS (
+        SELECT x.case_id,
+               count(DISTINCT x.department_id) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
+               bool_or(dep.kind = 'diversion') AS diverted
+        FROM dispatch_dispatch x JOIN departments_department dep ON dep.id = x.department_id
+        WHERE x.state NOT IN ('returned', 'rerouted') GROUP BY x.case_id
+    ), lv AS (
+        SELECT x.*, alerts_colour(cat.warning_colour, grp.warning_colour, h.handlers, h.diverted, cfg.default_colour,
+                                  cfg.multi_colour, cfg.diversion_colour) AS colour,
+               alerts_accept_level(x.state, x.accept_due, x.response_limit_amount, x.response_limit_unit,
+                                   x.dispatched_at, p_now, nw.m, cfg.fraction, cfg.min_minutes, cfg.day_minutes) AS a,
+               alerts_feedback_level(x.state, x.feedback_due, x.handling_limit_amount, x.handling_limit_unit,
+                                     x.dispatched_at, p_now, nw.m, cfg.fraction, cfg.min_minutes, cfg.day_minutes) AS f
         FROM dispatch_dispatch x
-    ) w
+        JOIN cases_case k ON k.id = x.case_id
+        LEFT JOIN cases_category cat ON cat.id = k.category_id
+        LEFT JOIN cases_category grp ON grp.id = cat.parent_id
+        LEFT JOIN h ON h.case_id = x.case_id
+        CROSS JOIN cfg CROSS JOIN nw
+    )
+    SELECT lv.id, lv.case_id, lv.department_id, lv.role::text, lv.state::text, lv.colour, lv.a, lv.f,
+           alerts_worse(lv.a, lv.f), lv.accept_due, lv.feedback_due
+    FROM lv
 $$;
 
 CREATE OR REPLACE FUNCTION alerts_case_warnings(p_now timestamptz)
-RETURNS TABLE (case_id bigint, colour text, level text)
+RETURNS TABLE (case_id bigint, colour text, level text, overdue boolean, near boolean)
 LANGUAGE sql STABLE AS $$
-    SELECT k.id, alerts_case_colour(k.id), alerts_case_level(k.id, p_now) FROM cases_case k
+    WITH cfg AS (SELECT * FROM alerts_config()),
+    d AS (
+        SELECT w.case_id, max(alerts_level_rank(w.level)) AS r FROM alerts_dispatch_warnings(p_now) w
+        GROUP BY w.case_id
+    ), h AS (
+        SELECT x.case_id,
+               count(DISTINCT x.department_id) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
+               bool_or(dep.kind = 'diversion') AS diverted
+        FROM dispatch_dispatch x JOIN departments_department dep ON dep.id = x.department_id
+        WHERE x.state NOT IN ('returned', 'rerouted') GROUP BY x.case_id
+    )
+    SELECT k.id,
+           alerts_colour(cat.warning_colour, grp.warning_colour, h.handlers, h.diverted, cfg.default_colour,
+                         cfg.multi_colour, cfg.diversion_colour),
+           alerts_level_name(d.r), coalesce(d.r = 3, false), coalesce(d.r = 2, false)
+    FROM cases_case k
+    LEFT JOIN cases_category cat ON cat.id = k.category_id
+    LEFT JOIN cases_category grp ON grp.id = cat.parent_id
+    LEFT JOIN h ON h.case_id = k.id
+    LEFT JOIN d ON d.case_id = k.id
+    CROSS JOIN cfg
+$$;
+
+CREATE OR REPLACE FUNCTION alerts_case_colour(p_case bigint) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT alerts_colour(cat.warning_colour, grp.warning_colour,
+                         (SELECT count(DISTINCT x.department_id) FROM dispatch_dispatch x
+                          WHERE x.case_id = k.id AND x.role IN ('lead', 'assist')
+                            AND x.state NOT IN ('returned', 'rerouted')),
+                         EXISTS (SELECT 1 FROM dispatch_dispatch x JOIN departments_department dep
+                                 ON dep.id = x.department_id
+                                 WHERE x.case_id = k.id AND dep.kind = 'diversion'
+                                   AND x.state NOT IN ('returned', 'rerouted')),
+                         cfg.default_colour, cfg.multi_colour, cfg.diversion_colour)
+    FROM cases_case k
+    LEFT JOIN cases_category cat ON cat.id = k.category_id
+    LEFT JOIN cases_category grp ON grp.id = cat.parent_id
+    CROSS JOIN alerts_config() cfg
+    WHERE k.id = p_case
 $$;
 """
 
+# Everything either version created (0002 had other signatures); dropped before FUNCTIONS is (re)applied.
 DROP = r"""
 DROP FUNCTION IF EXISTS alerts_case_warnings(timestamptz);
 DROP FUNCTION IF EXISTS alerts_dispatch_warnings(timestamptz);
 DROP FUNCTION IF EXISTS alerts_case_level(bigint, timestamptz);
 DROP FUNCTION IF EXISTS alerts_case_colour(bigint);
+DROP FUNCTION IF EXISTS alerts_config();
+DROP FUNCTION IF EXISTS alerts_colour(text, text, bigint, boolean, text, text, text);
 DROP FUNCTION IF EXISTS alerts_colour_max(text, text);
 DROP FUNCTION IF EXISTS alerts_colour_rank(text);
 DROP FUNCTION IF EXISTS alerts_worse(text, text);
+DROP FUNCTION IF EXISTS alerts_level_name(integer);
 DROP FUNCTION IF EXISTS alerts_level_rank(text);
 DROP FUNCTION IF EXISTS alerts_feedback_level(text, timestamptz, integer, text, timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS alerts_accept_level(text, timestamptz, integer, text, timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS alerts_stage_level(timestamptz, integer, text, timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS alerts_feedback_level(text, timestamptz, integer, text, timestamptz, timestamptz,
+                                              double precision, double precision, double precision, double precision);
+DROP FUNCTION IF EXISTS alerts_accept_level(text, timestamptz, integer, text, timestamptz, timestamptz,
+                                            double precision, double precision, double precision, double precision);
+DROP FUNCTION IF EXISTS alerts_stage_level(timestamptz, integer, text, timestamptz, timestamptz,
+                                           double precision, double precision, double precision, double precision);
 DROP FUNCTION IF EXISTS alerts_remaining_minutes(timestamptz, text, timestamptz);
 DROP FUNCTION IF EXISTS alerts_limit_minutes(integer, text, timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS alerts_work_minutes_at(timestamptz);

@@ -39,11 +39,15 @@ Levels per stage, from the due times stored on the dispatch (never recomputed he
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField, DateTimeField, F, Func, IntegerField, Value
+from django.db.models import (CharField, Count, DateTimeField, Exists, F, FloatField, Func, IntegerField, Max,
+                              OuterRef, Subquery, Value)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .worktime import ensure_warning_tables
+from . import conf
+from .worktime import day_minutes, ensure_warning_tables
 
 LEVELS = ("none", "ok", "near", "overdue")
 LEVEL_LABELS = {"none": "", "ok": _("正常"), "near": _("临近超期"), "overdue": _("已超期")}
@@ -61,20 +65,56 @@ def _now_value(now):
     return Value(now or timezone.now(), output_field=DateTimeField())
 
 
-def accept_level_expr(now=None, prefix=""):
+def _settings_args():
+    """The thresholds as SQL parameters (the functions take them as arguments, so they are inlined)."""
+    v = conf.values()
+    return [Value(v["near_fraction"], output_field=FloatField()), Value(v["near_min_minutes"], output_field=FloatField()),
+            Value(float(day_minutes()), output_field=FloatField())]
+
+
+def _now_work(now):
+    # An uncorrelated sub-select: evaluated once per query, not per row.
+    return RawSQL("(SELECT alerts_work_minutes_at(%s))", [now], output_field=FloatField())
+
+
+def _stage_expr(function, due, amount, unit, now, prefix):
     p = prefix
-    return Func(F(f"{p}state"), F(f"{p}accept_due"), F(f"{p}response_limit_amount"), F(f"{p}response_limit_unit"),
-                F(f"{p}dispatched_at"), _now_value(now), function="alerts_accept_level", output_field=CharField())
+    now = now or timezone.now()
+    return Func(F(f"{p}state"), F(f"{p}{due}"), F(f"{p}{amount}"), F(f"{p}{unit}"), F(f"{p}dispatched_at"),
+                _now_value(now), _now_work(now), *_settings_args(), function=function, output_field=CharField())
+
+
+def accept_level_expr(now=None, prefix=""):
+    return _stage_expr("alerts_accept_level", "accept_due", "response_limit_amount", "response_limit_unit", now,
+                       prefix)
 
 
 def feedback_level_expr(now=None, prefix=""):
-    p = prefix
-    return Func(F(f"{p}state"), F(f"{p}feedback_due"), F(f"{p}handling_limit_amount"), F(f"{p}handling_limit_unit"),
-                F(f"{p}dispatched_at"), _now_value(now), function="alerts_feedback_level", output_field=CharField())
+    return _stage_expr("alerts_feedback_level", "feedback_due", "handling_limit_amount", "handling_limit_unit", now,
+                       prefix)
 
 
 def _rank(expr):
     return Func(expr, function="alerts_level_rank", output_field=IntegerField())
+
+
+def _level_name(rank):
+    return Func(rank, function="alerts_level_name", output_field=CharField())
+
+
+def _colour_expr(case_ref, category_prefix):
+    """alerts_colour(...) with its inputs from joins and two correlated look-ups on the case's dispatches."""
+    from gridgov.dispatch.models import RELEASED_STATES, Dispatch
+
+    live = Dispatch.objects.filter(case=OuterRef(case_ref)).exclude(state__in=RELEASED_STATES)
+    handlers = Subquery(live.filter(role__in=["lead", "assist"]).order_by().values("case")
+                        .annotate(n=Count("department", distinct=True)).values("n")[:1],
+                        output_field=IntegerField())
+    diverted = Exists(live.filter(department__kind="diversion"))
+    v = conf.values()
+    return Func(F(f"{category_prefix}category__warning_colour"), F(f"{category_prefix}category__parent__warning_colour"),
+                handlers, diverted, Value(v["default_colour"]), Value(v["multi_colour"]),
+                Value(v["diversion_colour"]), function="alerts_colour", output_field=CharField())
 
 
 def annotate_warning(queryset, now=None):
@@ -82,19 +122,25 @@ def annotate_warning(queryset, now=None):
     ensure_warning_tables()
     now = now or timezone.now()
     accept, feedback = accept_level_expr(now), feedback_level_expr(now)
-    level = Func(accept, feedback, function="alerts_worse", output_field=CharField())
+    rank = Func(_rank(accept), _rank(feedback), function="GREATEST", output_field=IntegerField())
     return queryset.annotate(
-        warning_colour=Func(F("case_id"), function="alerts_case_colour", output_field=CharField()),
-        accept_level=accept, feedback_level=feedback, warning_level=level, warning_rank=_rank(level))
+        warning_colour=_colour_expr("case_id", "case__"),
+        accept_level=accept, feedback_level=feedback, warning_level=_level_name(rank), warning_rank=rank)
 
 
 def annotate_case_warning(queryset, now=None):
     """Case queryset + warning_colour, warning_level (worst over its dispatches), warning_rank."""
+    from gridgov.dispatch.models import Dispatch
+
     ensure_warning_tables()
-    level = Func(F("pk"), _now_value(now), function="alerts_case_level", output_field=CharField())
-    return queryset.annotate(
-        warning_colour=Func(F("pk"), function="alerts_case_colour", output_field=CharField()),
-        warning_level=level, warning_rank=_rank(level))
+    now = now or timezone.now()
+    per_dispatch = Func(_rank(accept_level_expr(now)), _rank(feedback_level_expr(now)), function="GREATEST",
+                        output_field=IntegerField())
+    worst = Subquery(Dispatch.objects.filter(case=OuterRef("pk")).order_by().values("case")
+                     .annotate(r=Max(per_dispatch)).values("r")[:1], output_field=IntegerField())
+    rank = Coalesce(worst, Value(0))
+    return queryset.annotate(warning_colour=_colour_expr("pk", ""), warning_level=_level_name(rank),
+                             warning_rank=rank)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The warning rules as SQL functions (gridgov.alerts.sql). No views: see that module."""
+"""The warning rules as SQL functions (gridgov.alerts.sql, current version; 0003 re-applies it over the
+first version on databases that had it). No views: see that module."""
 from django.db import migrations
 
 from gridgov.alerts.sql import DROP, FUNCTIONS
@@ -12,4 +13,4 @@ class Migration(migrations.Migration):
         ("departments", "0001_initial"),
     ]
 
-    operations = [migrations.RunSQL(FUNCTIONS, DROP)]
+    operations = [migrations.RunSQL(DROP + FUNCTIONS, DROP)]
