@@ -269,3 +269,36 @@ def test_the_procrastinate_worker_runs_the_sweep_job_on_postgresql(world, empty_
         # ours, and the one the worker's periodic deferrer added for this minute: both ran, neither re-sent
         statuses = dict(cur.fetchall())
     assert set(statuses) == {"succeeded"} and statuses["succeeded"] >= 1
+
+
+# --- 督办 by hand and the department's answer -------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_command_centre_issues_a_supervision_notice_and_the_department_answers_it_once(world):
+    from gridgov.alerts.actions import do_acknowledge_supervision, do_issue_supervision
+    from gridgov.alerts.selectors import open_supervisions
+    from gridgov.errors import FieldError
+
+    by_role = whistle(world)
+    with pytest.raises(FieldError) as exc:
+        do_issue_supervision(by_role["lead"], world.users["cg"], "请尽快处理")
+    assert exc.value.status == 403
+    with pytest.raises(FieldError) as exc:
+        do_issue_supervision(by_role["notified"], world.users["dispatcher"], "请尽快处理")
+    assert exc.value.code == "not_handling"
+    s = do_issue_supervision(by_role["lead"], world.users["dispatcher"], "群众多次来电，请今日处理")
+    assert (s.source, s.department.code, s.due_at) == ("manual", "cg", by_role["lead"].accept_due)
+    assert recipients("supervision") == ["cg1", "cg2"]
+    assert list(open_supervisions([world.depts["cg"].pk])) == [s]
+    with pytest.raises(FieldError) as exc:
+        do_acknowledge_supervision(s, world.users["gaj"], "收到")
+    assert exc.value.status == 403
+    with pytest.raises(FieldError) as exc:
+        do_acknowledge_supervision(s, world.users["cg"], "")
+    assert exc.value.field == "response"
+    done = do_acknowledge_supervision(s, world.users["cg"], "已安排人员今日到场")
+    assert done.acknowledged_by == world.users["cg"] and list(open_supervisions()) == []
+    with pytest.raises(FieldError) as exc:
+        do_acknowledge_supervision(s, world.users["cg2"], "收到")
+    assert (exc.value.status, exc.value.code) == (409, "already_acknowledged")
+    assert DispatchEvent.objects.filter(action__in=["supervision", "supervision_answered"]).count() == 2

@@ -204,3 +204,26 @@ def test_it_costs_one_query_to_annotate_a_queue(world, django_assert_max_num_que
 def test_a_dispatch_whistled_after_now_is_not_overdue(world):
     lead = next(d for d in whistled_at(world, at(2025, 5, 12, 10, 0)).dispatches if d.role == Role.LEAD)
     assert levels(lead, at(2025, 5, 12, 10, 0) - timedelta(hours=1)) == ("ok", "ok", "ok")
+
+
+def test_the_raw_sql_functions_agree_with_the_annotations(world):
+    court = do_create_department(name="法院诉讼服务中心", code="fy", kind=Kind.DIVERSION, jurisdiction=[COUNTY])
+    whistled_at(world, at(2025, 5, 9, 17, 0))
+    whistled_at(world, at(2025, 5, 12, 9, 0), category="S0303")
+    triaged = world.case(category="E0103")
+    do_whistle(triaged, world.users["worker"], now=at(2025, 5, 12, 9, 0))
+    do_reroute(triaged, world.users["dispatcher"], lead=court, legal_basis="《民事诉讼法》", now=at(2025, 5, 12, 9, 5))
+    world.case(category="S0103")  # not sent out
+    for now in (at(2025, 5, 12, 8, 50), at(2025, 5, 12, 9, 30), at(2025, 5, 12, 11, 30), at(2025, 5, 13, 9, 0)):
+        orm = {c.pk: (c.warning_colour, c.warning_level) for c in annotate_case_warning(Case.objects.all(), now)}
+        with connection.cursor() as cur:
+            cur.execute("SELECT case_id, colour, level FROM alerts_case_warnings(%s)", [now])
+            raw = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+        assert raw == orm
+        orm_d = {d.pk: (d.warning_colour, d.accept_level, d.feedback_level, d.warning_level)
+                 for d in annotate_warning(Dispatch.objects.all(), now)}
+        with connection.cursor() as cur:
+            cur.execute("SELECT dispatch_id, colour, accept_level, feedback_level, level "
+                        "FROM alerts_dispatch_warnings(%s)", [now])
+            assert {r[0]: tuple(r[1:]) for r in cur.fetchall()} == orm_d
+    assert {v[0] for v in orm.values()} == {"yellow", "red", "orange"}
