@@ -147,6 +147,12 @@ class Importer:
         batch.save(update_fields=["status", "started_at", "total_rows"])
         now = timezone.now()
         starts = list(range(0, len(rows), CHUNK))
+        # Tickets imported before: not classified again (each chunk still checks, for concurrent runs).
+        at = keys.index("ticket_no")
+        with connection.cursor() as cur:
+            cur.execute("SELECT ticket_no FROM hotline_hotlineticket WHERE ticket_no = ANY(%s)",
+                        [[_cell(c[at]) for c in rows if at < len(c)]])
+            self.known = {t for (t,) in cur.fetchall()}
         # The next chunk's texts are classified in a thread while this chunk is written: the
         # classifier is Python work, the INSERT runs in the PostgreSQL backend, so they overlap.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -167,9 +173,10 @@ class Importer:
         """{line: top 3} for the chunk's texts (rows not yet checked; bad rows are simply not used)."""
         if not self.classify:
             return {}
-        at = keys.index("text")
-        texts = [(_cell(cells[at]) if at < len(cells) else "")[:MAX_TEXT] for cells in chunk]
-        return dict(zip(range(start + 2, start + 2 + len(chunk)), self._suggest(texts)))
+        at, ticket_at = keys.index("text"), keys.index("ticket_no")
+        wanted = [(start + 2 + i, _cell(cells[at])[:MAX_TEXT]) for i, cells in enumerate(chunk)
+                  if at < len(cells) and ticket_at < len(cells) and _cell(cells[ticket_at]) not in self.known]
+        return dict(zip([line for line, _ in wanted], self._suggest([text for _, text in wanted])))
 
     def _progress(self, processed):
         batch = self.batch
