@@ -127,6 +127,12 @@ def _collection(features, extra):
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]," + head + "}").encode()
 
 
+def _need_cells(n):
+    if n < 3:
+        raise FieldError("unit", "too_few_cells", "可分析的网格不足 3 个（有人口的网格才能按每千人分析）",
+                         "fewer than 3 grids to analyse (rates need grids with a population)")
+
+
 def check_params(permutations, weights_kind, metric, unit):
     if permutations not in (0, 99, 199, 499, 999, 9999):
         raise FieldError("permutations", "invalid_choice", "置换次数应为 0/99/199/499/999/9999",
@@ -151,6 +157,7 @@ def grid_hotspots(filters, metric="count", weights_kind="queen", threshold=None,
         if metric == "rate":
             rows = [r for r in rows if r[3] and r[3] > 0]
         ids = [r[0] for r in rows]
+        _need_cells(len(ids))
         y = np.array([r[2] * 1000.0 / r[3] if metric == "rate" else r[2] for r in rows], dtype=float)
         if weights_kind == "queen":
             w, band = weights.grid_queen(ids), None
@@ -189,6 +196,9 @@ def hex_hotspots(filters, size=1000, permutations=DEFAULT_PERMUTATIONS, seed=DEF
         feats = fc["features"]
         cells = [(f["properties"]["i"], f["properties"]["j"]) for f in feats]
         y = np.array([f["properties"]["n"] for f in feats], dtype=float)
+        if len(cells) < 3:
+            raise FieldError("unit", "too_few_cells", "区域内六边形不足 3 个，无法分析（检查区县边界或减小边长）",
+                             "fewer than 3 hexagons over the district: check the district boundary or use a smaller size")
         w, band = weights.hex_queen(cells, size)
         z, p, cls = gistar(y, w, permutations, seed, fdr)
         out = [_feature(json.dumps(f["geometry"]), {"i": i, "j": j, "value": int(v), "z": round(float(zz), 3),
@@ -264,6 +274,7 @@ def space_time(filters, weeks=8, permutations=DEFAULT_PERMUTATIONS, seed=DEFAULT
                 index[gid] = len(ids)
                 ids.append(gid)
                 codes.append(code)
+        _need_cells(len(ids))
         counts = np.zeros((len(ids), weeks))
         for _, gid, _c, k, n in rows:
             if 0 <= k < weeks:

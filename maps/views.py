@@ -109,6 +109,7 @@ def hotspots_view(request):
     seed = int_param(request.GET, "seed", hotspots.DEFAULT_SEED, 0, 2**31 - 1)
     fdr = request.GET.get("fdr", "1") not in ("0", "false", "no")
     if unit == "hex":
+        hotspots.check_params(permutations, "queen", choice_param(request.GET, "metric", ["count", "rate"], "count"), "hex")
         size = int_param(request.GET, "size", 1000, 200, 10000)
         result = hotspots.hex_hotspots(filters, size=size, permutations=permutations, seed=seed, fdr=fdr)
     else:

@@ -145,3 +145,49 @@ def test_it_sees_a_cluster_of_the_last_week_as_a_new_hotspot():
     assert cats[(7, 2)] in ("new", "consecutive")
     assert sum(1 for rc in CLUSTER if cats[rc] in ("new", "consecutive")) >= 5
     assert fc["params"]["weeks"] == 8 and "Mann-Kendall" in fc["params"]["trend"]
+
+
+@pytest.mark.django_db
+def test_it_finds_the_cluster_with_hexagons_too():
+    grids = build_lattice()
+    rng = np.random.default_rng(4)
+    counts = {(r, c): rng.poisson(12 if (r, c) in CLUSTER else 1) for r in range(N) for c in range(N)}
+    add_cases(grids, counts, make_user("w", Role.GRID_WORKER))
+    _, body, _ = hotspots.hex_hotspots(parse_filters({"period": "7d"}), size=600, permutations=999, seed=2)
+    fc = json.loads(body)
+    assert fc["params"]["unit"] == "hex" and fc["params"]["zero_cells"] > 0
+    assert sum(f["properties"]["value"] for f in fc["features"]) == sum(counts.values())
+    hot = [f for f in fc["features"] if f["properties"]["class"] >= 2]
+    assert hot
+    # every hexagon hot at 95 % or more lies over the planted cluster (rows 6-8, columns 1-3, ± one cell)
+    from shapely.geometry import shape
+
+    for f in hot:
+        c = shape(f["geometry"]).centroid
+        col, row = (c.x - X0) / D, (c.y - Y0) / D
+        assert 0 <= col <= 5 and 5 <= row <= 10
+
+
+@pytest.mark.django_db
+def test_it_names_the_bad_parameter_over_http():
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(make_user("wall", Role.MONITOR))
+    r = client.get("/api/v1/maps/hotspots.geojson?permutations=7")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "permutations"
+    r = client.get("/api/v1/maps/hotspots.geojson?unit=hex&metric=rate")
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "rate_needs_population"
+    r = client.get("/api/v1/maps/grids.geojson?period=2w")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "period"
+    r = client.get("/api/v1/maps/grids.geojson?category=NOPE")
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "unknown_category"
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_analysis_without_enough_grids():
+    from gridgov.errors import FieldError
+
+    with pytest.raises(FieldError) as err:
+        hotspots.grid_hotspots(parse_filters({}), use_cache=False)
+    assert err.value.code == "too_few_cells"
