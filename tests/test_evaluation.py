@@ -217,3 +217,8 @@ def test_ratings_once_per_source_after_verification(june):
     r = api.post("/api/v1/evaluation/ratings/", {"case": case.number, "source": "verifier", "level": "satisfied"},
                  format="json")
     assert r.status_code == 201 and Rating.objects.filter(case=case).count() == 2
+
+
+def test_working_hours_are_not_guessed_for_a_period_older_than_the_calendar_table(june):
+    a = by_key(evaluate(*JUNE, now=t(6, 30, 12).replace(year=2028)))["cg"]
+    assert a.mean_handling_hours == 66.67 and a.mean_handling_work_hours is None

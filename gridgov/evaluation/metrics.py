@@ -19,7 +19,8 @@ GRIDGOV_EVALUATION_ROLES; the period is [start, end) and nothing after `as_of` =
   满意率     satisfaction     = cases closed in the period rated satisfied / rated (reporter's rating, else
              the verifier's)
   平均办理时长 mean handling time = mean (feedback − dispatch) over dispatches whose verification passed in
-             the period, in hours and in working hours
+             the period, in hours and in working hours (working hours only for periods starting within the
+             two years the working-calendar table covers; else null)
 
 By street/town a dispatch counts for the street its case lies in (first 9 digits of the grid code).
 """
@@ -31,6 +32,7 @@ from django.db.models import (Avg, Count, Exists, ExpressionWrapper, F, FloatFie
 from django.db.models.functions import Coalesce, Extract, Left
 from django.utils import timezone
 
+from gridgov.alerts.models import WarningConfig
 from gridgov.alerts.worktime import ensure_warning_tables
 from gridgov.departments.models import Department, Kind
 from gridgov.dispatch.models import Dispatch, DispatchEvent, State, Suspension, SuspensionStatus
@@ -194,6 +196,10 @@ def evaluate(period_start, period_end, by="department", now=None):
     as_of = min(end, now)
     roles = conf.roles()
     ensure_warning_tables(now)
+    # The working-calendar table reaches two years back (gridgov.alerts.worktime); before that, no
+    # working hours (dispatches made up to 60 days before the period still count as covered).
+    covered_from = WarningConfig.objects.filter(id=1).values_list("periods_from", flat=True).first()
+    work_hours_known = covered_from is not None and start - timedelta(days=60) >= covered_from
     rows = {}
 
     def row(key):
@@ -207,7 +213,7 @@ def evaluate(period_start, period_end, by="department", now=None):
                      "closed_on_time", "closed", "handled"):
             setattr(u, name, r[name])
         u.mean_handling_hours = round(r["mean_handling_hours"], 2) if r["mean_handling_hours"] is not None else None
-        wm = r["mean_handling_work_minutes"]
+        wm = r["mean_handling_work_minutes"] if work_hours_known else None
         u.mean_handling_work_hours = round(wm / 60, 2) if wm is not None else None
     for r in _rework_figures(by, start, end, as_of, roles):
         u = row(r["g"])
