@@ -188,3 +188,18 @@ def test_it_uploads_from_the_admin_and_reports_progress(setup, client, monkeypat
     assert page.status_code == 200 and "下载错误行" in page.content.decode()
     errors = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/errors/")
     assert "unknown village" in b"".join(errors.streaming_content).decode("utf-8-sig")
+
+
+def test_it_flags_low_confidence_categories_for_confirmation(setup, settings):
+    settings.GRIDGOV_CLASSIFY_CONFIRM_BELOW = 1.01  # every suggestion is below: all to be confirmed
+    batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
+    assert batch.unconfirmed_count == 4
+    for case in Case.objects.all():
+        flag = next(f for f in case.flags if f["code"] == "category_unconfirmed")
+        assert len(flag["suggestions"]) == 3 and case.category.code == flag["suggestions"][0][0]
+    settings.GRIDGOV_CLASSIFY_CONFIRM_BELOW = 0.0
+    batch = do_import_hotline(setup, "more.csv", csv_bytes([
+        ["N1", "2026-11-21 08:00", "小区门口的井盖被偷了，晚上黑乎乎的很危险", "", "119.015", "33.015", "", "", ""]]))
+    assert batch.unconfirmed_count == 0
+    case = HotlineTicket.objects.get(ticket_no="N1").case
+    assert case.category.code == "C0101" and not [f for f in case.flags if f["code"] == "category_unconfirmed"]

@@ -231,7 +231,9 @@ class Importer:
         except _DryRun as dry:
             self.batch.created_count += dry.would_create
             return
-        unconfirmed = sum(1 for top in suggestions if top and top[0][1] < self.confirm_below)
+        outside = set(outside)
+        unconfirmed = sum(1 for i, top in enumerate(suggestions)
+                          if i not in outside and (not top or top[0][1] < self.confirm_below))
         self.batch.created_count += created
         self.batch.skipped_count += len(staged) - len(outside) - created  # imported meanwhile by another run
         self.batch.unconfirmed_count += unconfirmed
