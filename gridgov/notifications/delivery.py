@@ -28,14 +28,15 @@ BATCH = 100
 
 
 def queue_deliveries(rows):
-    """Delivery rows for these Notification rows on every configured channel that wants them."""
+    """Delivery rows for these Notification rows on every configured channel that wants them and can reach
+    the recipient (a user without an email address gets no email row)."""
     channels = delivery_channels()
     if not rows or not channels:
         return []
     now = timezone.now()
     made = Delivery.objects.bulk_create(
-        [Delivery(notification=n, channel=c.name, next_attempt_at=now) for n in rows for c in channels
-         if c.wants(n)])
+        [Delivery(notification=n, channel=c.name, next_attempt_at=now, address=str(address)[:255])
+         for n in rows for c in channels if c.wants(n) for address in [c.address_for(n)] if address])
     ids = [d.pk for d in made if d.pk]
     if ids:
         transaction.on_commit(lambda: defer_delivery(ids))
