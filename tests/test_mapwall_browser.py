@@ -48,6 +48,7 @@ def browser():
 @pytest.fixture
 def wall_data(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.GRIDGOV_MAPWALL_POLL_SECONDS = 3
     do_seed_demo(DEFAULT_SEED)
     seed_test_categories()
     do_seed_synthetic_cases(4000, days=60, seed=7)
@@ -55,7 +56,7 @@ def wall_data(settings, tmp_path):
     real = make_case(reporter, lon=119.02, lat=33.01, channel="hotline_12345", contact_name=SECRET_NAME,
                      contact_phone=SECRET_PHONE, description=f"{SECRET_NAME} 反映路灯不亮")
     make_user("monitor1", Role.MONITOR, display_name="大屏")
-    return real
+    return {"case": real, "reporter": reporter}
 
 
 @pytest.fixture
@@ -106,6 +107,12 @@ def test_it_renders_the_wall_from_localhost_only_without_personal_data(context, 
     assert "Getis-Ord Gi*" in page.inner_text("#legend")
     page.wait_for_timeout(600)
     shot(page, "mapwall")
+
+    # live: a new case reaches the panels and the ticker without reloading the page
+    today = int(page.inner_text("#k-today").replace(",", ""))
+    fresh = make_case(wall_data["reporter"], lon=119.03, lat=33.02, category="S0101")
+    page.wait_for_function(f"document.getElementById('k-today').textContent.replace(/,/g, '') === '{today + 1}'")
+    page.wait_for_function(f"document.querySelector('#ticker li').textContent.includes({fresh.grid_name!r})")
 
     # the real case, clicked in the ticker: details without the citizen's name, phone or the free text
     page.locator("#ticker li").first.click()
