@@ -13,6 +13,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.workcal.models import LimitUnit
+
 
 class CategoryLevel(models.IntegerChoices):
     GROUP = 1, _("大类")
@@ -34,12 +36,8 @@ class Urgency(models.TextChoices):
 URGENCY_RANK = {Urgency.NORMAL: 1, Urgency.URGENT: 2, Urgency.EMERGENCY: 3}
 
 
-class TimeUnit(models.TextChoices):
-    # Same values as gridgov.workcal.models.LimitUnit (the routing issue computes due times from them).
-    MINUTES = "minutes", _("分钟")
-    HOURS = "hours", _("小时")
-    WORK_HOURS = "work_hours", _("工作时")
-    WORK_DAYS = "work_days", _("工作日")
+# Category time limits use the working calendar's units (deadlines are computed from them).
+TimeUnit = LimitUnit
 
 
 class WarningColour(models.TextChoices):
