@@ -76,8 +76,7 @@ def ogr_file(rows, fields, layer, fmt, geometry_type, encoding="utf-8"):
     with tempfile.TemporaryDirectory(prefix="gridgov-gisexport-") as work:
         src = Path(work) / f"{layer}.geojson"
         with open(src, "w", encoding="utf-8") as f:
-            for piece in geojson_chunks(rows, fields, layer):
-                f.write(piece)
+            f.writelines(geojson_chunks(rows, fields, layer))
         if fmt == "gpkg":
             out = Path(work) / f"{layer}.gpkg"
             args = ["-f", "GPKG", str(out), str(src), "-nln", layer, "-lco", "GEOMETRY_NAME=geom"]

@@ -10,6 +10,7 @@ The batch row's counters are committed after each chunk, so a page can poll the 
 """
 import csv
 import io
+import json
 import time
 import uuid
 from collections import defaultdict
@@ -26,7 +27,7 @@ from geodata.datums import to_wgs84_arrays
 from gridgov.cases.actions import audit_context
 from gridgov.cases.models import URGENCY_RANK, Category, Channel, Urgency, new_case_number
 from gridgov.grids.locate import bulk_assign
-from gridgov.grids.models import GridUnit, Level
+from gridgov.grids.models import Level
 
 from .models import BatchStatus
 from .reading import COLUMNS, MAX_TEXT, RowError, _cell, map_headings, parse_row, read_table
@@ -304,8 +305,6 @@ class Importer:
                 ) ON COMMIT DROP""")
             # geom is generated, not UPDATEd: an index built in the same transaction over updated (HOT)
             # rows is not usable by that transaction's plans, and bulk_assign would scan every row per grid.
-            import json
-
             with cur.copy(f"COPY hotline_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
                 for i, ((row, grid_id, wlon, wlat, located_by), top) in enumerate(zip(staged, suggestions)):
                     category, flags = self._category(top)
