@@ -227,3 +227,12 @@ def test_the_raw_sql_functions_agree_with_the_annotations(world):
                         "FROM alerts_dispatch_warnings(%s)", [now])
             assert {r[0]: tuple(r[1:]) for r in cur.fetchall()} == orm_d
     assert {v[0] for v in orm.values()} == {"yellow", "red", "orange"}
+
+
+def test_an_empty_calendar_table_reads_ok_never_a_false_near(world):
+    lead = next(d for d in whistled_at(world, at(2025, 5, 9, 17, 0)).dispatches if d.role == Role.LEAD)
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM alerts_workperiod")
+        cur.execute("SELECT accept_level, feedback_level FROM alerts_dispatch_warnings(%s) WHERE dispatch_id = %s",
+                    [at(2025, 5, 10, 12, 0), lead.pk])
+        assert cur.fetchone() == ("ok", "ok")

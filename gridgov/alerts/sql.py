@@ -4,7 +4,9 @@
 Building blocks (plain SQL functions without sub-selects, so PostgreSQL inlines them into the query:
 no per-row function-call overhead; the settings come in as arguments):
 
-    alerts_work_minutes_at(t)         working minutes from the start of alerts_workperiod to t (one index look-up)
+    alerts_work_minutes_at(t)         working minutes from the start of alerts_workperiod to t (one index look-up;
+                                      NULL before the table starts or while it is empty, so a stage with a
+                                      working-time limit then reads 'ok', never a false 'near')
     alerts_stage_level(due, amount, unit, start, now, now_work, fraction, min_minutes, day_minutes)
                                       'none' | 'ok' | 'near' | 'overdue'
     alerts_accept_level(state, accept_due, …same…)       签收 stage (while whistled)
@@ -30,7 +32,7 @@ DECLARE
 BEGIN
     SELECT p.cum_before + greatest(0, extract(epoch FROM (least(p_t, p.end_at) - p.start_at)) / 60.0) INTO m
     FROM alerts_workperiod p WHERE p.start_at <= p_t ORDER BY p.start_at DESC LIMIT 1;
-    RETURN coalesce(m, 0);
+    RETURN m;  -- NULL before the table starts (or while it is still empty): "unknown", never "near"
 END
 $$;
 
