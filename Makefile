@@ -41,6 +41,7 @@ migrate:
 seed:
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py seed_routing
+	@$(PY) manage.py seed_load --cases 20000 --days 120 --if-empty
 	@$(PY) manage.py create_demo_accounts
 
 serve:

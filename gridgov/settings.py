@@ -108,6 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"  # gridgov.home sends each role to its start page
 
 # Time: stored in UTC, shown in Asia/Shanghai.
 USE_TZ = True

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gridgov.cases.models import Case
 from gridgov.errors import FieldError
 from maps.actions import do_clear_synthetic_cases, do_seed_synthetic_cases
 
@@ -20,11 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--no-dispatches", action="store_true")
         parser.add_argument("--clear", action="store_true", help="delete every synthetic case first")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when the database already has cases (make run's demo data)")
 
     def handle(self, *args, **opts):
         log = lambda msg: self.stdout.write("  " + msg)  # noqa: E731
         if not opts["clear"] and not opts["cases"]:
             raise CommandError("give --cases N or --clear")
+        if opts["if_empty"] and Case.objects.exists():
+            return
         t = time.perf_counter()
         try:
             if opts["clear"]:
