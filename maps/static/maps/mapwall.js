@@ -82,11 +82,16 @@
     }
     return out;
   }
+  // class k of breaks.length + 1 classes (k = number of breaks ≤ value), spread over ramp[1..]; ramp[0] is zero.
+  function classColour(k, nBreaks, ramp) {
+    return ramp[1 + (nBreaks ? Math.round(k * (ramp.length - 2) / nBreaks) : 0)];
+  }
   function rampColour(value, breaks, ramp) {
     if (value === null || value === undefined) return "#243246";
     if (value <= 0) return ramp[0];
-    for (var i = 0; i < breaks.length; i++) if (value < breaks[i]) return ramp[Math.min(i + 1, ramp.length - 1)];
-    return ramp[ramp.length - 1];
+    var k = 0;
+    while (k < breaks.length && value >= breaks[k]) k++;
+    return classColour(k, breaks.length, ramp);
   }
   function metricValue(p) { return state.metric === "per_1000" ? p.per_1000 : p[state.metric]; }
   function gridStyle(p) {
@@ -159,7 +164,7 @@
   function loadHex() {
     var z = Math.max(8, Math.min(12, Math.round(map.getZoom())));
     return getJSON(API + "hexbins.geojson?" + q({ z: z, what: "period" })).then(function (fc) {
-      state.hexBreaks = quantileBreaks(fc.features.map(function (f) { return f.properties.n; }), 7);
+      state.hexBreaks = quantileBreaks(fc.features.map(function (f) { return f.properties.n; }), HEXRAMP.length - 1);
       hexLayer.clearLayers().addData(fc);
       probe.hex = fc.features.length;
       legend();
@@ -176,12 +181,16 @@
   }
 
   /* ---------- heat (kernel density from server-side cell counts) ---------- */
-  var heat = L.heatLayer([], { radius: 22, blur: 18, minOpacity: 0.25,
+  var heat = L.heatLayer([], { radius: 16, blur: 18, minOpacity: 0.15,
     gradient: { 0.2: "#1f6fa0", 0.45: "#2ee6d6", 0.65: "#f2e35c", 0.85: "#ff8f3d", 1.0: "#ff2d2d" } });
   function loadHeat() {
     var z = Math.max(8, Math.min(16, Math.round(map.getZoom())));
     return getJSON(API + "heat/?" + q({ z: z })).then(function (d) {
-      heat.setOptions({ max: Math.max(1, d.max * 0.6) });
+      // scale to the 98th percentile of cell counts: a few very busy cells must not wash out the rest
+      var counts = d.points.map(function (p) { return p[2]; }).sort(function (a, b) { return a - b; });
+      var p98 = counts.length ? counts[Math.floor(counts.length * 0.98)] : 1;
+      // leaflet.heat divides intensities by 2^(maxZoom - zoom): pin maxZoom to the zoom the cells were made for
+      heat.setOptions({ max: Math.max(1, p98), maxZoom: z });
       heat.setLatLngs(d.points);
       probe.heat = d.points.length;
     });
@@ -238,7 +247,17 @@
       h += '<div class="cols">';
       edges.forEach(function (b, i) {
         var hi = edges[i + 1];
-        h += '<div class="row"><span class="sw" style="background:' + RAMP[Math.min(i + 1, RAMP.length - 1)] + '"></span>' +
+        h += '<div class="row"><span class="sw" style="background:' + classColour(i, state.breaks.length, RAMP) + '"></span>' +
+          (hi !== undefined ? fmt(b) + " – " + fmt(hi) : "≥ " + fmt(b)) + "</div>";
+      });
+      h += "</div>";
+    }
+    if (document.getElementById("l-hex").checked && map.hasLayer(hexLayer) && (state.hexBreaks || []).length) {
+      var hb = [0].concat(state.hexBreaks);
+      h += "<h3>" + S.hex_title + "</h3><div class=\"cols\">";
+      hb.forEach(function (b, i) {
+        var hi = hb[i + 1];
+        h += '<div class="row"><span class="sw" style="background:' + classColour(i, state.hexBreaks.length, HEXRAMP) + '"></span>' +
           (hi !== undefined ? fmt(b) + " – " + fmt(hi) : "≥ " + fmt(b)) + "</div>";
       });
       h += "</div>";
