@@ -14,6 +14,10 @@ from .conf import WALL_MAX_STALE
 from .filters import local_midnight, local_tz
 
 COLOURS = ["red", "orange", "yellow", "blue", "overdue"]
+
+
+class NotFound(FieldError):
+    status = 404
 TICKER_SIZE = 20
 
 
@@ -201,7 +205,7 @@ def case_detail(number):
             WHERE c.number = %(number)s
         """, {"number": number})
         if not rows:
-            raise FieldError("number", "not_found", f"案卷 {number} 不存在", f"case {number} does not exist")
+            raise NotFound("number", "not_found", f"案卷 {number} 不存在", f"case {number} does not exist")
         row = rows[0]
         row["lead_department"] = ""
         if row.pop("lead_department_id"):
@@ -230,7 +234,7 @@ def grid_detail(code, filters):
             WHERE u.code = %(code)s
         """, {"code": code})
         if not rows:
-            raise FieldError("code", "not_found", f"网格 {code} 不存在", f"grid {code} does not exist")
+            raise NotFound("code", "not_found", f"网格 {code} 不存在", f"grid {code} does not exist")
         row = rows[0]
         params = {"gid": row["id"], **filters.params()}
         row.update(_rows(cur, f"""

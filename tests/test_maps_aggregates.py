@@ -103,3 +103,16 @@ def test_it_describes_a_grid_without_personal_data(data):
     g = selectors.grid_detail("320831101001001", parse_filters({"period": "30d"}))
     assert g["open"] == 2 and g["total"] == 3 and g["street"] == "测试镇" and g["community"] == "北村"
     assert set(g) & {"workers"} and not set(g) & {"contact_name", "contact_phone", "reporter"}
+
+
+def test_it_answers_404_for_an_unknown_case_or_grid(data):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(make_user("wall", Role.MONITOR))
+    r = client.get("/api/v1/maps/cases/NOSUCHCASE/")
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "number"
+    r = client.get("/api/v1/maps/grids/320831999999999/")
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "code"
+    r = client.get("/api/v1/maps/grids/320831101001001/")
+    assert r.status_code == 200 and r.json()["open"] == 2
