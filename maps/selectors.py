@@ -9,7 +9,7 @@ from django.utils import timezone
 from gridgov.cases.models import Status, Urgency
 from gridgov.errors import FieldError
 
-from . import cache
+from . import cache, rankings
 from .conf import WALL_MAX_STALE
 from .filters import local_midnight, local_tz
 
@@ -80,13 +80,18 @@ def _dashboard(now):
             LEFT JOIN cases_category grp ON grp.id = cat.parent_id
             GROUP BY 1 ORDER BY 2 DESC LIMIT 10
         """, p)
-        streets = _street_ranking(cur, p)
-        departments = _department_ranking(cur, p)
+        official = rankings.cached()
+        if official:
+            streets, departments = official["streets"], official["departments"]
+            ranking_source = {"source": "evaluation", "computed_at": official["computed_at"]}
+        else:
+            streets, departments = _street_ranking(cur, p), _department_ranking(cur, p)
+            ranking_source = {"source": "maps", "computed_at": None}
         cur.execute("DROP TABLE maps_c30")
         ticker = ticker_rows(cur)
     return version, {"version": version, "generated_at": timezone.localtime(now, tz).isoformat(), "kpi": kpi,
                      "trend": trend, "categories": categories, "streets": streets, "departments": departments,
-                     "ticker": ticker}
+                     "ticker": ticker, "rankings": ranking_source}
 
 
 def _has_dispatch(cur):

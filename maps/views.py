@@ -206,6 +206,7 @@ METRIC_TITLES = {"open": _("在办案件数（网格）"), "overdue": _("超期�
                  "per_1000": _("每千人案件数（所选时段）")}
 STRINGS = {
     "open": _("在办"), "overdue": _("超期"), "period_total": _("时段受理"), "per_1000": _("每千人"), "cases": _("案件数"),
+    "rank_evaluation": _("综合评价 · 更新于"), "rank_live": _("按派遣期限实时计算"),
     "hexagon": _("六边形"), "hex_title": _("六边形案件数（所选时段）"), "weeks_hot": _("热点周数"), "warning": _("预警颜色"), "trend_title": _("时空热点趋势"),
     "hot_title": _("热点分析（Getis-Ord Gi*）"), "weights": _("空间权重"), "permutations": _("置换次数"), "seed": _("随机种子"),
     "cells": _("分析单元"), "zero_cells": _("零值单元"), "case": _("案卷"), "category": _("分类"), "status": _("状态"),

@@ -116,3 +116,17 @@ def test_it_answers_404_for_an_unknown_case_or_grid(data):
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "code"
     r = client.get("/api/v1/maps/grids/320831101001001/")
     assert r.status_code == 200 and r.json()["open"] == 2
+
+
+def test_it_shows_the_evaluation_rankings_once_they_are_stored(data):
+    from maps import cache, rankings
+
+    d = json.loads(selectors.dashboard()[1])
+    assert d["rankings"]["source"] == "maps"
+    stored = rankings.refresh()
+    assert stored["streets"][0]["name"] == "测试镇" and "satisfaction_rate" in stored["streets"][0]
+    cache.clear()
+    cache.store(rankings.KEY, cache.current_version(), 0, "application/json", json.dumps(stored).encode())
+    d = json.loads(selectors.dashboard()[1])
+    assert d["rankings"]["source"] == "evaluation"
+    assert [s["code"] for s in d["streets"]] == ["320831101"]

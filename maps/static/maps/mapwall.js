@@ -375,6 +375,8 @@
                  label: { show: true, position: "right", color: "#cfe3ff", formatter: "{c}%" },
                  itemStyle: { color: function (p) { return p.value >= 90 ? "#5dffa7" : p.value >= 75 ? "#ffd21f" : "#ff6b6b"; } } }]
     }, true);
+    document.getElementById("rank-source").textContent = d.rankings && d.rankings.source === "evaluation"
+      ? S.rank_evaluation + " " + d.rankings.computed_at : S.rank_live;
     var tb = document.querySelector("#t-depts tbody");
     tb.innerHTML = d.departments.slice(0, 9).map(function (r) {
       function cell(v) { return '<td class="' + (v !== null && v < 80 ? "low" : "") + '">' + (v === null ? "—" : v + "%") + "</td>"; }
