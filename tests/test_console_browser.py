@@ -5,7 +5,6 @@ server. Screenshots go to tests/artifacts/console-*.png."""
 import io
 import os
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,21 +18,16 @@ from gridgov.dispatch.models import Dispatch, Role, State
 from tests.dispatch_helpers import build_world
 from tests.dispatch_helpers import photo as exif_photo
 from tests.factories import build_small_county, seed_test_categories
+from tests.browser import ARTIFACTS, LOCAL_HOSTS, launch  # noqa: E402
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 TIMEOUT_MS = 10_000
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESK = {"viewport": {"width": 1366, "height": 860}}
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
 
 
@@ -55,7 +49,7 @@ def jpeg_bytes(size=(800, 600)):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 

@@ -8,8 +8,6 @@ are written to tests/artifacts/.
 import io
 import os
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,23 +16,18 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 from gridgov.accounts.models import Role  # noqa: E402
 from gridgov.cases.models import Case, Status  # noqa: E402
 from tests.factories import build_small_county, make_case, make_user, seed_test_categories  # noqa: E402
+from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are still
 # plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 # Inside 北村一网格 (320831101001001) of build_small_county, ~150 m from the corner of four grids.
 HERE = {"latitude": 33.0112, "longitude": 119.0088, "accuracy": 12}
 TIMEOUT_MS = 10_000
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
 
 
@@ -60,7 +53,7 @@ def photo(name="现场.jpg", seed=0):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -87,9 +80,7 @@ def context(browser, live_server):
                               has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
                               geolocation=HERE, permissions=["geolocation"])
     ctx.set_default_timeout(TIMEOUT_MS)
-    hosts = []
-    ctx.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or request.url))
-    ctx.foreign_hosts = lambda: sorted({h for h in hosts if h not in LOCAL_HOSTS and not h.startswith(("data:", "blob:"))})
+    ctx.foreign_hosts = record_hosts(ctx)
     ctx.console_errors = []
     yield ctx
     ctx.close()
@@ -343,7 +334,7 @@ def test_it_shows_the_page_in_english_when_the_language_is_switched(context, liv
     page = open_page(context)
     page.goto(live_server.url + "/accounts/login/?next=/field/")
     page.click(".lang button[value=en]")
-    page.wait_for_selector("text=Grid worker login")
+    page.wait_for_selector("text=Sign in")
     page.fill("#id_username", "worker1")
     page.fill("#id_password", "pw-worker1")
     page.click(".login-card button[type=submit]")

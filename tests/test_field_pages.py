@@ -48,7 +48,7 @@ def test_it_renders_the_login_page_in_chinese_for_mobile():
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="viewport"' in html and "width=device-width" in html
-    assert "网格员登录" in html and "密码" in html
+    assert "账号登录" in html and "密码" in html
     assert 'name="next" value="/field/"' in html
 
 

@@ -8,8 +8,6 @@ to tests/artifacts/.
 import os
 import re
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,28 +17,23 @@ from geodata.demo import DEFAULT_SEED, do_seed_demo  # noqa: E402
 from gridgov.accounts.models import Role  # noqa: E402
 from maps.actions import do_seed_synthetic_cases  # noqa: E402
 from tests.factories import make_case, make_user, seed_test_categories  # noqa: E402
+from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 TIMEOUT_MS = 60_000
 SECRET_NAME = "王秘密"
 SECRET_PHONE = "13912345678"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
 
 
 @pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -63,10 +56,9 @@ def wall_data(settings, tmp_path):
 def context(browser, live_server):
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai")
     ctx.set_default_timeout(TIMEOUT_MS)
-    hosts, statuses = [], []
-    ctx.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or request.url))
+    statuses = []
+    ctx.foreign_hosts = record_hosts(ctx)
     ctx.on("response", lambda response: statuses.append((response.status, response.url)))
-    ctx.foreign_hosts = lambda: sorted({h for h in hosts if h not in LOCAL_HOSTS and not h.startswith(("data:", "blob:"))})
     ctx.statuses = statuses
     yield ctx
     ctx.close()
