@@ -355,13 +355,13 @@ def test_it_names_the_lead_department_and_its_deadline(world, key, client):
 
 
 def test_it_reports_closed_cases_as_closed_with_status_notes(world, key, client):
-    from gridgov.cases.actions import do_update_case
-
     number = _submit(client, key)
-    case = Case.objects.get(number=number)
-    do_update_case(world.users["dispatcher"], case, {"status": "closed"})
+    # Closing goes through the dispatch lifecycle (tested there); here only its outcome matters.
+    Case.objects.filter(number=number).update(status="closed", closed_at=timezone.now(),
+                                              resolution_note="已清理，联系人 13912345678 确认")
     r = json.loads(client.get(f"{BASE}requests/{number}.json").content)[0]
-    assert r["status"] == "closed" and r["status_notes"]
+    assert r["status"] == "closed"
+    assert r["status_notes"] == "已清理，联系人 139****5678 确认"  # phones masked in notes too
 
 
 def test_it_filters_requests(world, key, client):
