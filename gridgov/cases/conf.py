@@ -1,16 +1,9 @@
 """Case settings, each overridable in settings.py or the environment (defaults here, not in settings.py)."""
-import os
 from pathlib import Path
 
 from django.conf import settings
 
-
-def _setting(name, default, cast=str):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    if name in os.environ:
-        return cast(os.environ[name])
-    return default
+from gridgov.conf import setting as _setting
 
 
 def private_media_root():

@@ -1,20 +1,5 @@
 """Citizen form settings, each overridable in settings.py or the environment."""
-import os
-
-from django.conf import settings
-
-
-def _setting(name, default, cast=str):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    if name in os.environ:
-        return cast(os.environ[name])
-    return default
-
-
-def _rate(value):
-    count, seconds = str(value).split("/")
-    return int(count), int(seconds)
+from gridgov.conf import rate as _rate, setting as _setting
 
 
 def ip_rate():
