@@ -276,15 +276,15 @@ def test_a_storage_failure_midway_leaves_no_case_and_no_files(api, county, categ
     from gridgov.cases import actions
 
     calls = {"n": 0}
-    real = actions._store_files
+    real = actions.save_case_photo
 
-    def failing(photo, processed, written):
+    def failing(case, kind, processed, written):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        real(photo, processed, written)
+        return real(case, kind, processed, written)
 
-    monkeypatch.setattr(actions, "_store_files", failing)
+    monkeypatch.setattr(actions, "save_case_photo", failing)
     with pytest.raises(OSError):
         api.post("/api/v1/cases/", report(photos=[make_photo(), make_photo()]), format="multipart")
     assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0

@@ -127,15 +127,27 @@ def _located(inp):
         raise FieldError(exc.field, exc.code, exc.message_zh, exc.message_en, **exc.extra)
 
 
-def _store_files(photo, processed, written):
+def save_case_photo(case, kind, processed, written):
+    """Store one processed photo (display, thumbnail, private original) and its CasePhoto row.
+
+    Every file written is appended to `written`, so the caller can remove them if its transaction fails.
+    """
+    p = processed
+    photo = CasePhoto(
+        case=case, kind=kind, original_name=p.original_name, original_format=p.original_format,
+        original_size=len(p.original), sha256=p.sha256, width=p.width, height=p.height,
+        exif_point=f"SRID=4326;POINT({p.exif_lonlat[0]} {p.exif_lonlat[1]})" if p.exif_lonlat else None,
+        exif_taken_at=p.exif_taken_at, distance_m=p.distance_m, time_offset_s=p.time_offset_s)
     stamp = timezone.now().strftime("%Y/%m")
     token = secrets.token_urlsafe(16)
-    photo.image.save(f"{stamp}/{token}.jpg", ContentFile(processed.display), save=False)
+    photo.image.save(f"{stamp}/{token}.jpg", ContentFile(p.display), save=False)
     written.append(photo.image)
-    photo.thumbnail.save(f"{stamp}/{token}.jpg", ContentFile(processed.thumbnail), save=False)
+    photo.thumbnail.save(f"{stamp}/{token}.jpg", ContentFile(p.thumbnail), save=False)
     written.append(photo.thumbnail)
-    photo.original.save(f"{stamp}/{token}.{processed.original_format}", ContentFile(processed.original), save=False)
+    photo.original.save(f"{stamp}/{token}.{p.original_format}", ContentFile(p.original), save=False)
     written.append(photo.original)
+    photo.save()
+    return photo
 
 
 def _remove_files(written):
@@ -202,15 +214,7 @@ def do_create_case(actor, inp: CaseInput):
             case.save(force_insert=True)
             for kind, items in ((PhotoKind.REPORT, report), (PhotoKind.AFTER, after)):
                 for p in items:
-                    photo = CasePhoto(
-                        case=case, kind=kind, original_name=p.original_name, original_format=p.original_format,
-                        original_size=len(p.original), sha256=p.sha256, width=p.width, height=p.height,
-                        exif_point=(f"SRID=4326;POINT({p.exif_lonlat[0]} {p.exif_lonlat[1]})"
-                                    if p.exif_lonlat else None),
-                        exif_taken_at=p.exif_taken_at, distance_m=p.distance_m, time_offset_s=p.time_offset_s)
-                    _store_files(photo, p, written)
-                    photo.save()
-                    stored.append(photo)
+                    stored.append(save_case_photo(case, kind, p, written))
             if root is not None:
                 # Repeats raise the first report's priority; F() so concurrent follow-ups all count.
                 Case.objects.filter(pk=root.pk).update(repeat_count=F("repeat_count") + 1,

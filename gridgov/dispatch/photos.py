@@ -1,14 +1,12 @@
 """After-photos of a feedback (反馈): checked by gridgov.cases.photos before anything is written, stored
 as the case's CasePhoto rows of kind "after" (so the case's history and photo views show them)."""
 import os
-import secrets
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from gridgov.cases import conf
-from gridgov.cases.models import CasePhoto, PhotoKind
+from gridgov.cases.actions import save_case_photo
+from gridgov.cases.models import PhotoKind
 from gridgov.cases.photos import compare_with_report, process_upload
 from gridgov.errors import FieldError
 
@@ -37,25 +35,7 @@ def prepare(uploads, case, now):
 
 def store(case, processed, written):
     """CasePhoto rows (kind after) for processed photos; file names appended to `written` for cleanup."""
-    photos = []
-    stamp = timezone.now().strftime("%Y/%m")
-    for p in processed:
-        photo = CasePhoto(case=case, kind=PhotoKind.AFTER, original_name=p.original_name,
-                          original_format=p.original_format, original_size=len(p.original), sha256=p.sha256,
-                          width=p.width, height=p.height,
-                          exif_point=(f"SRID=4326;POINT({p.exif_lonlat[0]} {p.exif_lonlat[1]})"
-                                      if p.exif_lonlat else None),
-                          exif_taken_at=p.exif_taken_at, distance_m=p.distance_m, time_offset_s=p.time_offset_s)
-        token = secrets.token_urlsafe(16)
-        photo.image.save(f"{stamp}/{token}.jpg", ContentFile(p.display), save=False)
-        written.append(photo.image)
-        photo.thumbnail.save(f"{stamp}/{token}.jpg", ContentFile(p.thumbnail), save=False)
-        written.append(photo.thumbnail)
-        photo.original.save(f"{stamp}/{token}.{p.original_format}", ContentFile(p.original), save=False)
-        written.append(photo.original)
-        photo.save()
-        photos.append(photo)
-    return photos
+    return [save_case_photo(case, PhotoKind.AFTER, p, written) for p in processed]
 
 
 def remove_files(written):
