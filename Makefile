@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= gridgov.settings
 
-.PHONY: run test setup os-deps venv assets db migrate seed serve bench stop
+.PHONY: run test setup os-deps venv assets db migrate seed serve bench stop verify
 
 run: setup seed
 	@bash scripts/serve.sh $(HOST) $(PORT)
@@ -46,6 +46,10 @@ seed:
 
 serve:
 	@bash scripts/serve.sh $(HOST) $(PORT)
+
+# The heavy proofs (issue 7): load, crash, hostile input, access, deploy posture, backups.
+verify: setup
+	@bash scripts/verify.sh
 
 bench: setup
 	$(PY) bench/locate_bench.py
