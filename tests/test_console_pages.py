@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gridgov.accounts.models import Role as UserRole
+from gridgov.alerts.models import Supervision
 from gridgov.cases.models import Case, Category, PhotoKind, Status
 from gridgov.departments.actions import do_add_responder, do_create_department
 from gridgov.departments.models import Kind
@@ -398,9 +399,10 @@ def test_supervision_on_an_overdue_dispatch_is_logged_and_notifies_the_departmen
     done = dd.post(f"/console/command/case/{lead.case.number}/supervise/",
                    {"dispatch": lead.pk, "note": "请今日内签收", "next": "overdue"})
     assert done.status_code == 302 and done.url == "/console/command/?tab=overdue"
-    event = DispatchEvent.objects.get(action="supervise")
+    event = DispatchEvent.objects.get(action="supervision")
     assert event.dispatch_id == lead.pk and event.note == "请今日内签收" and event.data["overdue_minutes"] >= 119
-    notices = Notification.objects.filter(kind="supervised")
+    notices = Notification.objects.filter(kind="supervision")
+    assert Supervision.objects.get(dispatch=lead).message == "请今日内签收"
     assert set(notices.values_list("recipient__username", flat=True)) == {"cg1", "cg2"}
     assert "已超期 2 小时" in notices.first().message
     # the department sees it in its history

@@ -16,7 +16,7 @@ from django.utils.timezone import localtime
 
 from gridgov.cases.actions import Conflict
 from gridgov.dispatch import access, transitions
-from gridgov.dispatch.models import Dispatch, Role
+from gridgov.dispatch.models import Dispatch, Role, State
 from gridgov.dispatch.notify import notify
 from gridgov.dispatch.selectors import command_targets
 from gridgov.errors import FieldError
@@ -106,22 +106,50 @@ def _text(value, name, zh, minimum=2):
     return value
 
 
-def do_issue_supervision(dispatch, user, message):
-    """督办 by hand: the command centre presses the department about a dispatch, with a message."""
+# A 督办 presses a department to act on work it still holds; a finished or returned dispatch has none.
+SUPERVISABLE = {State.WHISTLED, State.ACCEPTED, State.IN_PROGRESS, State.REWORK}
+
+
+def _supervision_text(d, message, now):
+    """The notice the department reads: what is late (or due when), and the centre's words if any."""
+    due = d.next_due
+    late_min = int((now - due).total_seconds() // 60) if due and due < now else 0
+    stage = "签收" if d.state == State.WHISTLED else "办结反馈"
+    when = f"已超期 {late_min // 60} 小时 {late_min % 60} 分" if late_min else f"期限 {_fmt(due)}"
+    text = f"督办：案卷 {d.case.number}（{stage}{when}），请立即办理" + (f"。{message}" if message else "")
+    return text, due, late_min
+
+
+def do_issue_supervision(dispatch, user, message="", now=None):
+    """督办 by hand: the command centre presses the department about a dispatch it still holds.
+
+    The one manual 督办 path (the console's command page calls it): a Supervision row the department
+    answers, a 'supervision' event in the case history, and a notice to the department's responders.
+    The message is optional; the notice always says what is late."""
     access.require_command(user, "督办", "issue supervision notices")
-    message = _text(message, "message", "督办内容")
-    now = timezone.now()
+    message = (message or "").strip()
+    if len(message) > TEXT_MAX:
+        raise FieldError("message", "too_long", f"督办内容超过 {TEXT_MAX} 字",
+                         f"the message is longer than {TEXT_MAX} characters")
+    now = now or timezone.now()
     with transaction.atomic():
         d = transitions.lock(dispatch)
         if d.role == Role.NOTIFIED:
             raise FieldError("dispatch", "not_handling", "知会单位不办理案卷，不能督办",
                              "a notified department does not handle the case; it cannot be supervised")
+        if d.state not in SUPERVISABLE:
+            raise Conflict("state", "not_open",
+                           f"派遣单当前为「{State(d.state).label}」，无需督办（可能已被他人处理，请刷新）",
+                           f"the dispatch is {d.state}; there is nothing to supervise (reload the page)",
+                           state=d.state, version=d.version)
+        text, due, late_min = _supervision_text(d, message, now)
         supervision = Supervision.objects.create(
-            case=d.case, dispatch=d, department=d.department, source=SupervisionSource.MANUAL, message=message,
-            issued_at=now, issued_by=user, due_at=d.next_due)
-        transitions.log(d.case, user, "supervision", dispatch=d, note=message, at=now,
-                        data={"supervision": supervision.pk})
-        notify([d.department], "supervision", d.case, f"督办：案卷 {d.case.number}：{message}")
+            case=d.case, dispatch=d, department=d.department, source=SupervisionSource.MANUAL,
+            message=message or text, issued_at=now, issued_by=user, due_at=due)
+        transitions.log(d.case, user, "supervision", dispatch=d, note=message, at=now, data={
+            "supervision": supervision.pk, "state": d.state, "due": due.isoformat() if due else None,
+            "overdue_minutes": late_min})
+        notify([d.department], "supervision", d.case, text)
     return supervision
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from gridgov.alerts.actions import do_issue_supervision
 from gridgov.cases.access import NotFound
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import parse_case_input
@@ -28,7 +29,6 @@ from gridgov.errors import FieldError
 from gridgov.grids.locate import locate
 
 from . import selectors
-from .actions import do_supervise
 from .common import COMMAND, PageError, attempt, map_config, not_found, page, roles_required
 from .forms import CloseForm, DecisionForm, EscalateForm, FileForm, NewCaseForm, PreviewForm, RerouteForm, SuperviseForm
 from .warning_state import annotate_warnings, with_warnings
@@ -180,7 +180,7 @@ def _supervise(case, user, form):
     dispatch = Dispatch.objects.filter(case=case, pk=form.cleaned_data.get("dispatch") or 0).first()
     if dispatch is None:
         raise FieldError("dispatch", "not_found", "派遣单不存在", "no such dispatch on this case")
-    return do_supervise(dispatch, user, form.cleaned_data.get("note", ""))
+    return do_issue_supervision(dispatch, user, form.cleaned_data.get("note", ""))
 
 
 CASE_ACTIONS = {"file": (FileForm, _file), "reroute": (RerouteForm, _reroute), "escalate": (EscalateForm, _escalate),

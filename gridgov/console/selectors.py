@@ -108,7 +108,8 @@ EVENT_LABELS = {
     "close": _("结案"), "close_with_case": _("随案结案"), "close_case": _("案卷结案"), "return": _("退回"),
     "reroute": _("改派"), "suspend": _("缓办/挂账"), "resume": _("恢复办理"),
     "suspension_requested": _("申请缓办/挂账"), "suspension_rejected": _("缓办/挂账未批准"),
-    "escalate": _("升级吹哨"), "supervise": _("督办"),
+    "escalate": _("升级吹哨"), "supervise": _("督办"), "supervision": _("督办"),
+    "supervision_answered": _("督办回复"),
     "created": _("案卷登记"), "updated": _("案卷变更"), "photo_added": _("添加照片"),
     "photo_updated": _("照片变更"), "photo_deleted": _("删除照片"),
 }

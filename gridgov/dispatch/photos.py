@@ -1,21 +1,17 @@
 """After-photos of a feedback (反馈): checked by gridgov.cases.photos before anything is written, stored
 as the case's CasePhoto rows of kind "after" (so the case's history and photo views show them)."""
-import os
-
-from django.conf import settings
-
 from gridgov.cases import conf
 from gridgov.cases.actions import save_case_photo
 from gridgov.cases.models import PhotoKind
 from gridgov.cases.photos import compare_with_report, process_upload
+from gridgov.conf import setting
 from gridgov.errors import FieldError
 
 
 def feedback_photo_required():
     """GRIDGOV_FEEDBACK_PHOTO_REQUIRED (settings or environment, default on): a feedback needs an after-photo."""
-    if hasattr(settings, "GRIDGOV_FEEDBACK_PHOTO_REQUIRED"):
-        return bool(settings.GRIDGOV_FEEDBACK_PHOTO_REQUIRED)
-    return os.environ.get("GRIDGOV_FEEDBACK_PHOTO_REQUIRED", "1").lower() in ("1", "true", "yes", "on")
+    value = setting("GRIDGOV_FEEDBACK_PHOTO_REQUIRED", True)
+    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def prepare(uploads, case, now):
