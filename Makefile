@@ -56,3 +56,12 @@ bench: setup
 
 stop:
 	@bash scripts/pg.sh stop
+
+# Backups (issue 7): one archive of the database and media, restored and verified (docs/reliability/backup.md).
+#   make backup [BACKUP=path]            make restore BACKUP=path [FORCE=1]
+.PHONY: backup restore
+backup: db
+	@bash scripts/backup.sh $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: db
+	@bash scripts/restore.sh "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)
