@@ -236,3 +236,25 @@ def test_an_empty_calendar_table_reads_ok_never_a_false_near(world):
         cur.execute("SELECT accept_level, feedback_level FROM alerts_dispatch_warnings(%s) WHERE dispatch_id = %s",
                     [at(2025, 5, 10, 12, 0), lead.pk])
         assert cur.fetchone() == ("ok", "ok")
+
+
+def test_the_map_wall_view_shows_the_same_colours_and_overdue_as_the_alerts_functions(world):
+    court = do_create_department(name="法院诉讼服务中心", code="fy", kind=Kind.DIVERSION, jurisdiction=[COUNTY])
+    long_ago = whistled_at(world, at(2025, 5, 9, 17, 0))            # overdue today, lead + assist → yellow
+    fresh = do_whistle(world.case(category="S0303"), world.users["worker"])  # red, not yet due
+    diverted = world.case(category="E0103")
+    do_whistle(diverted, world.users["worker"])
+    do_reroute(diverted, world.users["dispatcher"], lead=court, legal_basis="《民事诉讼法》")
+    world.case(category="S0103")                                    # not sent out
+    with connection.cursor() as cur:
+        cur.execute("SELECT case_id, colour, level FROM alerts_case_warnings(now())")
+        alerts = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+        cur.execute("SELECT case_id, colour, overdue FROM maps_case_warning WHERE is_open")
+        wall = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+    assert set(wall) == set(alerts)
+    for case_id, (colour, overdue) in wall.items():
+        assert overdue == (alerts[case_id][1] == "overdue")
+        assert colour == ("overdue" if overdue else alerts[case_id][0])
+    assert wall[long_ago.whistle.case_id] == ("overdue", True)
+    assert wall[fresh.whistle.case_id] == ("red", False)
+    assert wall[diverted.pk] == ("orange", False)

@@ -22,6 +22,11 @@ For raw SQL (settings read from alerts_warningconfig, kept current by gridgov.al
 
 No views are created on purpose: a view pins the columns it reads, and would make other apps'
 ALTER COLUMN migrations fail; SQL functions are checked when created and do not.
+
+One view does call these functions: the map wall's maps_case_warning (maps migration 0003) takes its
+colour from alerts_colour/alerts_config and 'overdue' from alerts_accept_level/alerts_feedback_level, so
+the wall and the console agree. A migration that DROPs those functions must drop that view first and
+re-create it afterwards (maps.migrations.0003_warning_from_alerts.VIEW); CREATE OR REPLACE needs nothing.
 """
 
 FUNCTIONS = r"""

@@ -1,0 +1,87 @@
+"""maps_case_warning reads the warning rules from gridgov.alerts instead of restating them.
+
+0001's view had its own copy of the rules: 'overdue' from hard-coded dispatch states (lead/assist only,
+accept stage only while whistled) and the category's colour without the multi-department and diversion
+raise. The console, the queues and the sweep use gridgov.alerts' SQL functions, so the wall could show a
+case blue while the console showed it orange. Now the view calls the same functions:
+
+- colour: alerts_colour (category → group → default, raised for 2+ handling departments and diversion);
+- overdue: alerts_accept_level / alerts_feedback_level = 'overdue' for any live dispatch. Only their
+  first branch (now > due, for the states that have that stage) decides 'overdue'; the limit arguments
+  matter only for 'near', which the wall does not show, so they are passed as NULL.
+
+The functions are plain SQL and inline into the view, which itself is inlined into the tile and count
+queries, so the spatial and open-case indexes are still used. The view now depends on those functions:
+a later alerts migration that DROPs them must drop and re-create this view (VIEW below).
+"""
+from django.db import migrations
+
+OPEN_PREDICATE = "status NOT IN ('closed', 'merged')"
+CASE_COLUMNS = ("c.number, c.point, c.grid_id, c.grid_code, c.category_id, c.status, c.urgency, c.received_at, "
+                "c.closed_at")
+
+VIEW = f"""
+DROP VIEW IF EXISTS maps_case_warning;
+CREATE VIEW maps_case_warning AS
+SELECT c.id AS case_id, {CASE_COLUMNS},
+       (c.{OPEN_PREDICATE}) AS is_open,
+       coalesce(d.overdue, false) AS overdue,
+       d.next_due,
+       d.lead_department_id,
+       CASE WHEN NOT (c.{OPEN_PREDICATE}) THEN 'closed'
+            WHEN d.overdue THEN 'overdue'
+            ELSE alerts_colour(cat.warning_colour, grp.warning_colour, d.handlers, d.diverted, cfg.default_colour,
+                               cfg.multi_colour, cfg.diversion_colour) END AS colour,
+       true AS overdue_known
+FROM cases_case c
+LEFT JOIN cases_category cat ON cat.id = c.category_id
+LEFT JOIN cases_category grp ON grp.id = cat.parent_id
+CROSS JOIN alerts_config() cfg
+LEFT JOIN LATERAL (
+    SELECT bool_or(alerts_accept_level(x.state::text, x.accept_due, NULL, NULL, NULL, now(), NULL, 0, 0, 0) = 'overdue'
+                   OR alerts_feedback_level(x.state::text, x.feedback_due, NULL, NULL, NULL, now(), NULL, 0, 0, 0)
+                      = 'overdue') AS overdue,
+           min(CASE WHEN x.state = 'whistled' THEN x.accept_due
+                    WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due END) AS next_due,
+           min(x.department_id) FILTER (WHERE x.role = 'lead') AS lead_department_id,
+           count(DISTINCT x.department_id) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
+           bool_or(dep.kind = 'diversion') AS diverted
+    FROM dispatch_dispatch x JOIN departments_department dep ON dep.id = x.department_id
+    WHERE x.case_id = c.id AND x.state NOT IN ('returned', 'rerouted')
+) d ON c.{OPEN_PREDICATE};
+"""
+
+# 0001's definition, for going back.
+OLD_VIEW = f"""
+DROP VIEW IF EXISTS maps_case_warning;
+CREATE VIEW maps_case_warning AS
+SELECT c.id AS case_id, {CASE_COLUMNS},
+       (c.{OPEN_PREDICATE}) AS is_open,
+       coalesce(d.overdue, false) AS overdue,
+       d.next_due,
+       d.lead_department_id,
+       CASE WHEN NOT (c.{OPEN_PREDICATE}) THEN 'closed'
+            WHEN d.overdue THEN 'overdue'
+            ELSE coalesce(nullif(cat.warning_colour, ''), nullif(grp.warning_colour, ''), 'blue') END AS colour,
+       true AS overdue_known
+FROM cases_case c
+LEFT JOIN cases_category cat ON cat.id = c.category_id
+LEFT JOIN cases_category grp ON grp.id = cat.parent_id
+LEFT JOIN LATERAL (
+    SELECT bool_or(CASE WHEN x.state = 'whistled' THEN x.accept_due < now()
+                        WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due < now()
+                        ELSE false END) AS overdue,
+           min(CASE WHEN x.state = 'whistled' THEN x.accept_due
+                    WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due END) AS next_due,
+           min(x.department_id) FILTER (WHERE x.role = 'lead' AND x.state NOT IN ('returned', 'rerouted'))
+               AS lead_department_id
+    FROM dispatch_dispatch x
+    WHERE x.case_id = c.id AND x.role IN ('lead', 'assist') AND x.state NOT IN ('closed', 'rerouted')
+) d ON c.{OPEN_PREDICATE};
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("maps", "0002_truncate_clears_cache"), ("alerts", "0004_null_before_calendar"),
+                    ("departments", "0001_initial"), ("dispatch", "0001_initial")]
+    operations = [migrations.RunSQL(VIEW, OLD_VIEW)]
