@@ -44,9 +44,11 @@ LEFT JOIN LATERAL (
            min(CASE WHEN x.state = 'whistled' THEN x.accept_due
                     WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due END) AS next_due,
            min(x.department_id) FILTER (WHERE x.role = 'lead') AS lead_department_id,
-           count(DISTINCT x.department_id) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
-           bool_or(dep.kind = 'diversion') AS diverted
-    FROM dispatch_dispatch x JOIN departments_department dep ON dep.id = x.department_id
+           -- live dispatches are one per department (index dispatch_one_per_department): no DISTINCT needed
+           count(*) FILTER (WHERE x.role IN ('lead', 'assist')) AS handlers,
+           -- a hashed sub-plan, built once per query, rather than a join per case
+           bool_or(x.department_id IN (SELECT id FROM departments_department WHERE kind = 'diversion')) AS diverted
+    FROM dispatch_dispatch x
     WHERE x.case_id = c.id AND x.state NOT IN ('returned', 'rerouted')
 ) d ON c.{OPEN_PREDICATE};
 """
