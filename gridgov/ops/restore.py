@@ -122,16 +122,15 @@ def _restore_database(db, dump, major, force, workdir):
                          f"{detail}")
 
 
-def _stage_media(archive, roots, stamp):
-    """Copy and check every media file into <root>/.restore-<stamp>/; returns {kind: staging dir}."""
-    staged = {}
+def _stage_media(archive, roots, stamp, staged):
+    """Copy and check every media file into <root>/.restore-<stamp>/, noting each staging directory in
+    `staged` as soon as it exists (so a failure part-way can remove them all)."""
     for kind, root in roots.items():
         staged[kind] = root / f"{STAGE}{stamp}"
         staged[kind].mkdir(parents=True)
     for entry in archive.manifest["files"]:
         kind, rel = files.split_member(entry["path"])
         archive.copy_member(entry["path"], staged[kind] / rel, entry["sha256"], entry["size"])
-    return staged
 
 
 def _swap_media(roots, staged, stamp):
@@ -158,6 +157,7 @@ def do_restore(path, db=None, media_root=None, private_root=None, force=False):
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     created = False
     staged = {}
+    made_roots = {kind for kind, root in roots.items() if not root.exists()}
     with Archive(path) as archive:
         try:
             if not pg.database_exists(db):
@@ -174,11 +174,13 @@ def do_restore(path, db=None, media_root=None, private_root=None, force=False):
                 dump = Path(workdir) / "db.dump"
                 archive.copy_member("db.dump", dump, archive.manifest["dump"]["sha256"],
                                     archive.manifest["dump"]["size"])
-                staged = _stage_media(archive, roots, stamp)
+                _stage_media(archive, roots, stamp, staged)
                 _restore_database(db, dump, major, force, workdir)
         except BaseException:
-            for stage in staged.values():
+            for kind, stage in staged.items():
                 shutil.rmtree(stage, ignore_errors=True)
+                if kind in made_roots:
+                    shutil.rmtree(roots[kind], ignore_errors=True)  # made by this restore, empty again
             if created:
                 _drop_database(db)
             raise
