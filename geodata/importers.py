@@ -41,6 +41,7 @@ class ImportOptions:
     encoding: str | None = None  # text encoding of the attributes (shapefiles without .cpg: gbk)
     layers: tuple = ()
     dry_run: bool = False
+    retire_under: str | None = None  # a unit the file describes completely: its missing descendants are retired
     progress: object = None  # callable(label, done, total)
     progress_every: int = 1000
 
@@ -205,7 +206,8 @@ def import_grids(path, options=None):
     units = _units(rows)
     try:
         with transaction.atomic():
-            report.result = do_upsert_units(units, source=f"import_grids:{Path(path).name}"[:255])
+            report.result = do_upsert_units(units, source=f"import_grids:{Path(path).name}"[:255],
+                                            retire_under=options.retire_under)
             if options.dry_run:
                 transaction.set_rollback(True)
     except FieldError as err:

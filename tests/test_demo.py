@@ -68,7 +68,7 @@ def test_it_builds_742_grids_in_11_streets_towns_and_other_units(demo_db):
     assert (county.code, county.name) == ("320831", "金湖县")
     names = set(GridUnit.objects.filter(level=Level.STREET).values_list("name", flat=True))
     assert names == STREETS | TOWNS_ | OTHER
-    assert demo_db["result"].summary() == {"created": 1 + 11 + 159 + 742, "changed": 0, "unchanged": 0}
+    assert demo_db["result"].summary() == {"created": 1 + 11 + 159 + 742, "changed": 0, "unchanged": 0, "retired": 0}
 
 
 def test_codes_are_well_formed_and_prefixed_by_the_parent(demo_db):

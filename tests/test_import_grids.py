@@ -330,10 +330,10 @@ def test_upserting_versions_changed_boundaries_and_names_only():
     first = do_upsert_units(units(small_county()), source="t")
     second = do_upsert_units(units(v2), source="t")
     third = do_upsert_units(units(v2), source="t")
-    assert first.summary() == {"created": 8, "changed": 0, "unchanged": 0}
-    assert second.summary() == {"created": 0, "changed": 3, "unchanged": 5}
+    assert first.summary() == {"created": 8, "changed": 0, "unchanged": 0, "retired": 0}
+    assert second.summary() == {"created": 0, "changed": 3, "unchanged": 5, "retired": 0}
     assert sorted(second.changed) == sorted(f["properties"]["code"] for f in v2[4:7])
-    assert third.summary() == {"created": 0, "changed": 0, "unchanged": 8}
+    assert third.summary() == {"created": 0, "changed": 0, "unchanged": 8, "retired": 0}
     units_, geoms, areas, versions = _state()
     assert len(versions) == 10  # 8 first versions + 2 new ones (boundary, name)
     assert GridUnit.objects.get(code=v2[6]["properties"]["code"]).population == 33

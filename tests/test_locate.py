@@ -156,5 +156,5 @@ def test_the_database_refuses_a_code_of_the_wrong_length(county):
 def test_reimporting_the_same_units_changes_nothing(county):
     before = GridBoundary.objects.count()
     result = do_upsert_units(county, source="again")
-    assert result.summary() == {"created": 0, "changed": 0, "unchanged": 8}
+    assert result.summary() == {"created": 0, "changed": 0, "unchanged": 8, "retired": 0}
     assert GridBoundary.objects.count() == before

@@ -28,9 +28,11 @@ class UpsertResult:
     created: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+    retired: list = field(default_factory=list)
 
     def summary(self):
-        return {"created": len(self.created), "changed": len(self.changed), "unchanged": len(self.unchanged)}
+        return {"created": len(self.created), "changed": len(self.changed), "unchanged": len(self.unchanged),
+                "retired": len(self.retired)}
 
 
 def _as_multipolygon(geom):
@@ -104,6 +106,26 @@ _OPEN_VERSIONS_SQL = """
 """
 
 
+_RETIRE_SQL = """
+    WITH gone AS (
+        UPDATE grids_gridunit u SET is_active = false, updated_at = %(now)s
+        WHERE u.is_active AND u.code LIKE %(prefix)s AND u.code <> %(under)s AND NOT (u.code = ANY(%(keep)s))
+        RETURNING u.id, u.code
+    ), closed AS (
+        UPDATE grids_gridboundary b SET valid_to = %(now)s
+        FROM gone WHERE b.unit_id = gone.id AND b.valid_to IS NULL AND b.valid_from < %(now)s
+    )
+    SELECT gone.code FROM gone ORDER BY gone.code
+"""
+
+
+def _retire_missing(under, keep, now, result):
+    with connection.cursor() as cur:
+        cur.execute(_RETIRE_SQL, {"now": now, "prefix": under.replace("%", "") + "%", "under": under,
+                                  "keep": sorted(keep)})
+        result.retired.extend(code for (code,) in cur.fetchall())
+
+
 def _storage_multipolygon(geom):
     geom = _as_multipolygon(geom)
     if geom.srid and geom.srid != GridUnit._meta.get_field("geom").srid:
@@ -112,7 +134,7 @@ def _storage_multipolygon(geom):
 
 
 @transaction.atomic
-def do_upsert_units(units, source="", now=None):
+def do_upsert_units(units, source="", now=None, retire_under=None):
     """Create or update grid units; a changed boundary (or name) closes the current version and
     opens a new one; an attribute-only change (population) makes no new version.
 
@@ -126,6 +148,9 @@ def do_upsert_units(units, source="", now=None):
     all_codes = set(GridUnit.objects.filter(code__in={parent_code(u.code) for u in units} - {None})
                     .values_list("code", flat=True)) | set(existing)
     check_inputs(units, all_codes)
+    if retire_under is not None and not GridUnit.objects.filter(code=retire_under).exists():
+        raise FieldError("retire_under", "unknown", f"要停用其下缺失网格的单元 {retire_under} 不存在",
+                         f"unit {retire_under} (whose missing descendants would be retired) does not exist")
     result = UpsertResult()
     rows = []
     for u in units:
@@ -140,8 +165,12 @@ def do_upsert_units(units, source="", now=None):
         if same_geom and same_attrs:
             result.unchanged.append(u.code)
             continue
-        rows.append((u.code, name, u.population, geom.hex.decode(), "change", not same_geom or old.name != name))
+        # a retired unit coming back gets a current boundary again
+        rows.append((u.code, name, u.population, geom.hex.decode(), "change",
+                     not same_geom or old.name != name or not old.is_active))
         result.changed.append(u.code)
+    if retire_under is not None:
+        _retire_missing(retire_under, {u.code for u in units}, now, result)
     if not rows:
         return result
     srid = GridUnit._meta.get_field("geom").srid

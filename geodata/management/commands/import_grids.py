@@ -30,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--layer", action="append", default=[], dest="layers",
                             help="只导入该图层（可重复） / import only this layer (repeatable)")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入 / check only, write nothing")
+        parser.add_argument("--retire-missing-under", dest="retire_under", metavar="CODE",
+                            help="文件完整描述该单元的下级：其下未出现在文件中的单元停用（历史案件保留原网格） / "
+                                 "the file describes everything below CODE: units below it missing from the file "
+                                 "are retired (old cases keep their grid)")
         parser.add_argument("--progress-every", type=int, default=1000,
                             help="每读 N 个要素显示一次进度（0 不显示） / progress every N features (0: off)")
 
@@ -46,7 +50,7 @@ class Command(BaseCommand):
             code_field=opts["code_field"], name_field=opts["name_field"], parent_field=opts["parent_field"],
             population_field=opts["population_field"], level=opts["level"], srid=opts["srid"],
             datum=opts["datum"], encoding=opts["encoding"], layers=tuple(opts["layers"]),
-            dry_run=opts["dry_run"], progress=progress, progress_every=max(every, 1),
+            dry_run=opts["dry_run"], retire_under=opts["retire_under"], progress=progress, progress_every=max(every, 1),
         )
         try:
             report = import_grids(opts["path"], options)
@@ -56,9 +60,17 @@ class Command(BaseCommand):
             self.stdout.write(f"读取 / read {line}")
         for repair in report.repairs:
             self.stdout.write(self.style.WARNING(f"已修复 / repaired {repair.line()}"))
+        retired = report.result.retired
+        if retired:
+            from gridgov.cases.models import Case  # the grids layer knows nothing of cases; the command may
+            still_open = Case.objects.filter(grid__code__in=retired).exclude(status__in=["closed", "merged"]).count()
+            self.stdout.write(self.style.WARNING(
+                f"停用 / retired {len(retired)}: {', '.join(retired[:20])}{' …' if len(retired) > 20 else ''}"
+                + (f"；其中仍有 {still_open} 件未结案件，请指挥中心核对 / {still_open} open cases are in them"
+                   if still_open else "")))
         counts = report.result.summary()
         head = "试运行（未写入） / dry run, nothing written" if report.dry_run else "已导入 / imported"
         self.stdout.write(self.style.SUCCESS(
             f"{head}: 新建 created {counts['created']}, 变更 changed {counts['changed']}, "
-            f"未变 unchanged {counts['unchanged']}, 修复 repaired {len(report.repairs)} "
+            f"未变 unchanged {counts['unchanged']}, 停用 retired {counts['retired']}, 修复 repaired {len(report.repairs)} "
             f"— {report.features} 个要素 features in {time.perf_counter() - started:.1f} s"))
