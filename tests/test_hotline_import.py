@@ -165,29 +165,40 @@ def test_it_prints_progress_from_the_command(setup, tmp_path, capsys):
     assert "11/11 (100%)" in out and "新建 4" in out and "错误 7" in out
 
 
-def test_it_uploads_from_the_admin_and_reports_progress(setup, client, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_it_uploads_from_the_admin_and_the_worker_imports_it(setup, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from procrastinate.contrib.django import app
 
-    from gridgov.hotline import admin as hotline_admin
-    from gridgov.hotline.actions import do_run_batch
     from gridgov.hotline.models import HotlineBatch
 
+    with connection.cursor() as cur:  # procrastinate's tables outlive transactional tests
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers CASCADE")
     admin_user = make_user("boss", Role.ADMIN, is_staff=True, is_superuser=True)
-    # the page starts the import beside the request; here it runs inline (the test's transaction)
-    monkeypatch.setattr(hotline_admin, "_run_in_background",
-                        lambda user, pk: do_run_batch(user, HotlineBatch.objects.get(pk=pk)))
     client.force_login(admin_user)
     assert client.get("/admin/hotline/hotlinebatch/upload/").status_code == 200
     r = client.post("/admin/hotline/hotlinebatch/upload/", {
         "file": SimpleUploadedFile("tickets.csv", csv_bytes(ROWS)), "datum": "wgs84"})
     assert r.status_code == 302
     batch = HotlineBatch.objects.get()
+    assert client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/status/").json()["status"] == "pending"
+    with app.replace_connector(app.connector.get_worker_connector()):
+        app.run_worker(queues=["imports"], wait=False, install_signal_handlers=False, listen_notify=False)
     status = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/status/").json()
     assert status == {**status, "status": "done", "processed": 11, "percent": 100, "created": 4, "errors": 7}
     page = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/change/")
     assert page.status_code == 200 and "下载错误行" in page.content.decode()
     errors = client.get(f"/admin/hotline/hotlinebatch/{batch.pk}/errors/")
     assert "unknown village" in b"".join(errors.streaming_content).decode("utf-8-sig")
+    # the same job run again (a retry after a crash) finds the batch finished and writes nothing
+    from gridgov.hotline.tasks import run_batch
+    assert run_batch(batch_id=batch.pk, user_id=admin_user.pk)["skipped"] is True
+    assert Case.objects.count() == 4
+    with connection.cursor() as cur:
+        cur.execute("SELECT status FROM procrastinate_jobs WHERE task_name = 'hotline.run_batch'")
+        assert [s for (s,) in cur.fetchall()] == ["succeeded"]
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers CASCADE")
 
 
 def test_it_flags_low_confidence_categories_for_confirmation(setup, settings):

@@ -1,9 +1,7 @@
 """Admin: upload a 12345 ticket file, watch its progress, download the error report."""
-import threading
-
 from django import forms
 from django.contrib import admin, messages
-from django.db import close_old_connections
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geodata.datums import DATUM_LABELS
 from gridgov.errors import FieldError
+from gridgov.security.adminlog import log_admin_import
 
 from .actions import do_create_batch, do_run_batch
 from .models import BatchStatus, HotlineBatch, HotlineTicket
@@ -24,20 +23,10 @@ class UploadForm(forms.Form):
 
 
 def _run_in_background(user, batch_pk):
-    """The import runs beside the request; the page polls the batch's counters."""
-    def run():
-        close_old_connections()
-        try:
-            batch = HotlineBatch.objects.get(pk=batch_pk)
-            do_run_batch(user, batch)
-        except FieldError:
-            pass  # recorded on the batch (status failed, message)
-        except Exception as exc:  # noqa: BLE001 — shown on the batch instead of lost in a thread
-            HotlineBatch.objects.filter(pk=batch_pk).update(status=BatchStatus.FAILED, message=str(exc)[:2000])
-        finally:
-            close_old_connections()
+    """The import runs in the procrastinate worker once the batch row is committed; the page polls it."""
+    from .tasks import run_batch
 
-    threading.Thread(target=run, daemon=True, name=f"hotline-batch-{batch_pk}").start()
+    transaction.on_commit(lambda: run_batch.defer(batch_id=batch_pk, user_id=user.pk))
 
 
 @admin.register(HotlineBatch)
@@ -87,6 +76,7 @@ class HotlineBatchAdmin(admin.ModelAdmin):
             except FieldError as exc:
                 messages.error(request, exc.message_zh)
             else:
+                log_admin_import(request, HotlineBatch, f.name, {"dry_run": form.cleaned_data["dry_run"]}, obj=batch)
                 _run_in_background(request.user, batch.pk)
                 messages.success(request, _("已开始导入，页面会自动刷新进度"))
                 return redirect("admin:hotline_hotlinebatch_change", batch.pk)
