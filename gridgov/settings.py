@@ -11,13 +11,19 @@ def env_bool(name, default=False):
     return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
 
 
-DEBUG = env_bool("GRIDGOV_DEBUG", True)
+# GRIDGOV_ENV=production: the deployment posture (HTTPS only, strict secrets, see docs/reliability/deploy.md).
+# GRIDGOV_DEBUG=0 alone turns debugging off (benches over plain HTTP) without the HTTPS-only settings.
+PRODUCTION = os.environ.get("GRIDGOV_ENV", "").strip().lower() == "production"
+DEBUG = env_bool("GRIDGOV_DEBUG", True) and not PRODUCTION
 SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or (
     "dev-only-insecure-key-set-GRIDGOV_SECRET_KEY-in-production" if DEBUG else None
 )
 if not SECRET_KEY:
     raise RuntimeError("GRIDGOV_SECRET_KEY must be set when GRIDGOV_DEBUG is off")
 ALLOWED_HOSTS = os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+if not DEBUG:
+    from gridgov.security.startup import check_production_env  # noqa: E402  (no Django import inside)
+    check_production_env(os.environ, SECRET_KEY, production=PRODUCTION)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,10 +58,14 @@ INSTALLED_APPS = [
     "gridgov.gisexport",
     "gridgov.open311",
     "gridgov.citizen",
+    "axes",
+    "csp",
+    "gridgov.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.middleware.DefaultLanguageMiddleware",
@@ -64,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page's message (429)
 ]
 
 ROOT_URLCONF = "gridgov.urls"
@@ -190,3 +201,87 @@ GRIDGOV_WORK_HOURS = [tuple(p.strip().split("-", 1)) for p in
 # gridgov.alerts.conf and gridgov.evaluation.conf (all optional settings with defaults there).
 EMAIL_BACKEND = os.environ.get("GRIDGOV_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("GRIDGOV_FROM_EMAIL", "gridgov@localhost")
+
+# --- Deploy posture (issue 7.5; docs/reliability/deploy.md) ------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONCE  # noqa: E402
+
+# Passwords: argon2 first; older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Login lockout (django-axes): 5 failures for one username from one IP address lock that pair for
+# 30 minutes, on the site login, the admin login and any other authenticate(request=...) caller.
+AUTHENTICATION_BACKENDS = [
+    "gridgov.security.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GRIDGOV_LOGIN_LOCK_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login is a row (axes_accessfailurelog)
+AXES_LOCKOUT_CALLABLE = "gridgov.security.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gridgov.security.lockout.client_ip"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere. Nonces exist only for
+# django-leaflet's admin map widget, whose templates print a small inline script carrying it.
+_TILE_ORIGINS = sorted({"/".join(t[1].split("/")[:3]) for t in LEAFLET_CONFIG["TILES"]
+                        if t[1].startswith(("http://", "https://"))})
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_TILE_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+# `check --deploy` is about the deployment; drf-spectacular would add its schema-quality warnings (views
+# without a serializer) to it. Those are listed by `manage.py spectacular --validate --file /dev/null`
+# and the API is fuzzed by the hostile-input proof (bench/verify/), so they are kept out of the deploy check.
+SPECTACULAR_SETTINGS["ENABLE_DJANGO_DEPLOY_CHECK"] = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The CSRF cookie stays readable by script: the offline field app reads it at send time because
+# its cached page may carry a stale token (gridgov/field/static/field/common.js).
+CSRF_COOKIE_HTTPONLY = False
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("GRIDGOV_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if PRODUCTION:
+    # HTTPS only. Behind a TLS-terminating proxy (nginx), set GRIDGOV_PROXY_SSL_HEADER=1 and make the
+    # proxy set X-Forwarded-Proto (and strip it from clients), or the redirect loops.
+    SECURE_SSL_REDIRECT = env_bool("GRIDGOV_SSL_REDIRECT", True)
+    if env_bool("GRIDGOV_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("GRIDGOV_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GRIDGOV_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("GRIDGOV_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_SECONDS", str(12 * 3600)))
+    # Email from the environment (Django's SMTP backend); errors to GRIDGOV_ADMINS (addresses, comma-separated).
+    EMAIL_HOST = os.environ.get("GRIDGOV_EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("GRIDGOV_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("GRIDGOV_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("GRIDGOV_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("GRIDGOV_EMAIL_TLS", False)
+    EMAIL_BACKEND = os.environ.get("GRIDGOV_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    SERVER_EMAIL = DEFAULT_FROM_EMAIL
+    ADMINS = [(a.strip(), a.strip()) for a in os.environ.get("GRIDGOV_ADMINS", "").split(",") if a.strip()]

@@ -5,6 +5,13 @@ from gridgov.accounts.models import Role
 from tests.factories import build_small_county, make_user
 
 
+def pytest_configure(config):
+    """Tests hash passwords with MD5 (fast). The configured default is argon2: tests/test_deploy_posture.py."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def county(db):
     return build_small_county()

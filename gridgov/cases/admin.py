@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from gridgov.errors import FieldError
+from gridgov.security.adminlog import log_admin_import
 
 from .actions import EDITABLE, do_import_categories, do_save_category, do_update_case
 from .categories import export_csv, parse_csv
@@ -58,6 +59,7 @@ class CategoryAdmin(admin.ModelAdmin):
             except FieldError as exc:
                 messages.error(request, exc.message_zh)
             else:
+                log_admin_import(request, Category, request.FILES["file"].name, summary)
                 messages.success(request, _("导入完成：新增 %(created)s，更新 %(changed)s，未变 %(unchanged)s") % summary)
                 return redirect("admin:cases_category_changelist")
         return render(request, "admin/cases/category/import.html",

@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.errors import FieldError
+from gridgov.security.adminlog import log_admin_import
 from gridgov.workcal.limits import TimeLimit
 
 from .csv_io import do_import_rules, export_csv, parse_csv
@@ -141,6 +142,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             except FieldError as exc:
                 messages.error(request, exc.message_zh)
             else:
+                log_admin_import(request, RoutingRule, request.FILES["file"].name, summary)
                 messages.success(request, _("导入完成：新增 %(created)s，更新 %(changed)s，未变 %(unchanged)s") % summary)
                 return redirect("admin:dispatch_routingrule_changelist")
         return render(request, "admin/dispatch/routingrule/import.html",
