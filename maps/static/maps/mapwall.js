@@ -174,8 +174,11 @@
   function drawNewest(rows) {
     newest.clearLayers();
     rows.slice(0, 20).forEach(function (r) {
-      var icon = L.divIcon({ className: "", iconSize: [14, 14],
-        html: '<div class="pulse" style="width:14px;height:14px;background:' + (WARN[r.colour] || WARN.blue) + '"></div>' });
+      var dot = document.createElement("div");  // an element, not HTML with style="" (CSP style-src 'self')
+      dot.className = "pulse";
+      dot.style.cssText = "width:14px;height:14px";
+      dot.style.background = WARN[r.colour] || WARN.blue;
+      var icon = L.divIcon({ className: "", iconSize: [14, 14], html: dot });
       L.marker([r.lat, r.lon], { icon: icon, pane: "newest" }).on("click", function () { showCase(r.number); }).addTo(newest);
     });
   }
@@ -247,7 +250,7 @@
       h += '<div class="cols">';
       edges.forEach(function (b, i) {
         var hi = edges[i + 1];
-        h += '<div class="row"><span class="sw" style="background:' + classColour(i, state.breaks.length, RAMP) + '"></span>' +
+        h += '<div class="row"><span class="sw" data-bg="' + classColour(i, state.breaks.length, RAMP) + '"></span>' +
           (hi !== undefined ? fmt(b) + " – " + fmt(hi) : "≥ " + fmt(b)) + "</div>";
       });
       h += "</div>";
@@ -257,7 +260,7 @@
       h += "<h3>" + S.hex_title + "</h3><div class=\"cols\">";
       hb.forEach(function (b, i) {
         var hi = hb[i + 1];
-        h += '<div class="row"><span class="sw" style="background:' + classColour(i, state.hexBreaks.length, HEXRAMP) + '"></span>' +
+        h += '<div class="row"><span class="sw" data-bg="' + classColour(i, state.hexBreaks.length, HEXRAMP) + '"></span>' +
           (hi !== undefined ? fmt(b) + " – " + fmt(hi) : "≥ " + fmt(b)) + "</div>";
       });
       h += "</div>";
@@ -265,7 +268,7 @@
     if (document.getElementById("l-cases").checked) {
       h += "<h3>" + S.warning + "</h3><div class='row'>";
       ["red", "orange", "yellow", "blue", "overdue"].forEach(function (c) {
-        h += '<span class="dot" style="background:' + WARN[c] + '"></span>' + S.colours[c] + "&nbsp;";
+        h += '<span class="dot" data-bg="' + WARN[c] + '"></span>' + S.colours[c] + "&nbsp;";
       });
       h += "</div>";
     }
@@ -275,7 +278,7 @@
       h += '<div class="cols">';
       list.forEach(function (c) {
         var n = hotParams.summary[c.key];
-        h += '<div class="row"><span class="sw" style="background:' + c.colour + '"></span>' + (c.short || c.label) +
+        h += '<div class="row"><span class="sw" data-bg="' + c.colour + '"></span>' + (c.short || c.label) +
           (n !== undefined ? " · " + n : "") + "</div>";
       });
       h += "</div>";
@@ -288,6 +291,7 @@
         " · " + (p.from ? p.from + " ~ " : "") + (p.to || "") + "</div>";
     }
     document.getElementById("legend").innerHTML = h || "&nbsp;";
+    paint(document.getElementById("legend"));
   }
 
   /* ---------- details (no personal data) ---------- */
@@ -296,15 +300,20 @@
     el.innerHTML = '<span class="close">×</span><h2>' + title + "</h2><dl>" + rows.map(function (r) {
       return "<dt>" + r[0] + "</dt><dd>" + (r[1] === null || r[1] === undefined || r[1] === "" ? "—" : r[1]) + "</dd>";
     }).join("") + "</dl>";
+    paint(el);
     el.hidden = false;
     el.querySelector(".close").onclick = function () { el.hidden = true; };
+  }
+  /* Colours go in data-bg and are set here as element.style: HTML style="" attributes break the CSP. */
+  function paint(root) {
+    root.querySelectorAll("[data-bg]").forEach(function (n) { n.style.background = n.dataset.bg; });
   }
   function esc(s) { return String(s === null || s === undefined ? "" : s).replace(/[&<>"]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
   function showCase(number) {
     getJSON(API + "cases/" + encodeURIComponent(number) + "/").then(function (c) {
       detail(S.case + " " + esc(c.number), [
         [S.category, esc(c.category_group ? c.category_group + " / " + c.category : c.category)],
-        [S.warning, '<span class="wdot" style="background:' + WARN[c.colour] + '"></span> ' + S.colours[c.colour]],
+        [S.warning, '<span class="wdot" data-bg="' + WARN[c.colour] + '"></span> ' + S.colours[c.colour]],
         [S.status, esc(c.status_label)], [S.urgency, esc(c.urgency_label)],
         [S.received, esc(c.received_at)], [S.closed_at, esc(c.closed_at)],
         [S.due, esc(c.next_due)], [S.lead, esc(c.lead_department)],
@@ -340,10 +349,11 @@
     document.getElementById("k-open").textContent = num(k.open);
     document.getElementById("k-overdue").textContent = k.overdue_known ? num(k.overdue) : S.unknown;
     document.getElementById("colours").innerHTML = ["red", "orange", "yellow", "blue", "overdue"].map(function (c) {
-      return '<div style="background:' + WARN[c] + '"><b>' + num(k.by_colour[c]) + "</b>" + S.colours[c] + "</div>";
+      return '<div data-bg="' + WARN[c] + '"><b>' + num(k.by_colour[c]) + "</b>" + S.colours[c] + "</div>";
     }).join("");
+    paint(document.getElementById("colours"));
     chart("ch-trend").setOption({
-      grid: { left: 48, right: 12, top: 28, bottom: 24 }, tooltip: { trigger: "axis" },
+      grid: { left: 48, right: 12, top: 28, bottom: 24 }, tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { data: [S.intake, S.closed], textStyle: { color: "#9fb6da" }, top: 0, right: 0 },
       xAxis: Object.assign({ type: "category", data: d.trend.map(function (r) { return r.day; }) }, AXIS),
       yAxis: Object.assign({ type: "value" }, AXIS),
@@ -355,7 +365,7 @@
       ] }, true);
     var cats = d.categories.slice().reverse();
     chart("ch-cats").setOption({
-      grid: { left: 118, right: 40, top: 6, bottom: 18 }, tooltip: {},
+      grid: { left: 118, right: 40, top: 6, bottom: 18 }, tooltip: { renderMode: "richText" },
       xAxis: Object.assign({ type: "value" }, AXIS),
       yAxis: Object.assign({ type: "category", data: cats.map(function (r) { return r.name; }) }, AXIS),
       series: [{ type: "bar", data: cats.map(function (r) { return r.n; }), barWidth: "58%",
@@ -390,8 +400,9 @@
       lastTicker[r.number] = 1;
       var li = document.createElement("li");
       if (!state.firstTicker && !seen[r.number]) li.className = "fresh";
-      li.innerHTML = '<span class="wdot" style="background:' + (WARN[r.colour] || WARN.blue) + '"></span><span class="t">' + esc(r.received_at) +
+      li.innerHTML = '<span class="wdot" data-bg="' + (WARN[r.colour] || WARN.blue) + '"></span><span class="t">' + esc(r.received_at) +
         '</span><span class="where">' + esc(r.street) + " · " + esc(r.grid_name) + " · " + esc(r.category) + "</span><span>" + esc(r.status_label) + "</span>";
+      paint(li);
       li.onclick = function () { map.setView([r.lat, r.lon], Math.max(map.getZoom(), 15)); showCase(r.number); };
       ul.appendChild(li);
     });
