@@ -4,6 +4,8 @@
 #   1. make backup of the demo (database + var/media + var/private) -> restore into a scratch database
 #      -> verified against the manifest -> the tables compared with the demo's -> a new case with a
 #      photo created in the restored database (sequences are right)
+#   1b. the restored copy backed up while cases with photos keep arriving in it, restored again: row
+#      counts match the manifest (one snapshot), no referenced photo missing (media after the dump)
 #   2. the same restore again without FORCE is refused (exit 2, target unchanged); with FORCE it replaces
 #   3. media throughput: the demo database with VERIFY_BACKUP_PHOTOS synthetic photo files (default 1000
 #      × 200 KB) in scratch media roots, backed up and restored
@@ -31,7 +33,7 @@ with db.connect(dbname="postgres", autocommit=True) as conn:
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db.name)))
 PY
 }
-trap dropdb_scratch EXIT
+trap 'touch "$WORK/stop" 2>/dev/null; SCRATCH=${SCRATCH}_2 dropdb_scratch; dropdb_scratch' EXIT
 dropdb_scratch
 echo "load: $(uptime | sed 's/.*load average: //')"
 
@@ -58,13 +60,13 @@ sys.exit(1 if diff else 0)
 PY
 
 # A new case with a photo in the restored database (grid worker's own grid; sequences must be right).
-DATABASE_URL="$($PY -c "
+SCRATCH_URL="$($PY -c "
 import django, sys; django.setup()
 from urllib.parse import quote; from gridgov.ops import pg
 d = pg.Database.from_settings('$SCRATCH')
 auth = quote(d.user) + (':' + quote(d.password, safe='') if d.password else '')
-print(f'postgis://{auth}@{quote(d.host, safe=\"\")}:{d.port or 5432}/{d.name}')")" \
-GRIDGOV_MEDIA_ROOT="$WORK/restored/media" GRIDGOV_PRIVATE_MEDIA_ROOT="$WORK/restored/private" \
+print(f'postgis://{auth}@{quote(d.host, safe=\"\")}:{d.port or 5432}/{d.name}')")"
+DATABASE_URL="$SCRATCH_URL" GRIDGOV_MEDIA_ROOT="$WORK/restored/media" GRIDGOV_PRIVATE_MEDIA_ROOT="$WORK/restored/private" \
 $PY - <<'PY' || fail "no new case could be created after the restore"
 import django; django.setup()
 from gridgov.accounts.models import Role
@@ -78,6 +80,47 @@ p = grid.geom.point_on_surface
 case = make_case(worker, p.x, p.y, category="E0101", photos=[make_photo(lonlat=(p.x, p.y))])
 assert case.pk > before, (case.pk, before)
 print(f"new case {case.number} (id {case.pk} > {before}) with a photo in the restored database")
+PY
+
+# --- 1b. consistency under writes: back up the restored copy while cases with photos keep arriving
+# in it, restore that into a second scratch database: row counts must match the manifest (one
+# snapshot) and every photo the restored rows refer to must be there (media copied after the dump).
+rm -f "$WORK/stop"
+DATABASE_URL="$SCRATCH_URL" GRIDGOV_MEDIA_ROOT="$WORK/restored/media" \
+GRIDGOV_PRIVATE_MEDIA_ROOT="$WORK/restored/private" $PY - "$WORK/stop" > "$WORK/writer.out" 2>&1 <<'PY' &
+import os, sys, django; django.setup()
+from gridgov.accounts.models import Role
+from gridgov.grids.models import GridUnit
+from tests.factories import make_case, make_photo
+grid = GridUnit.objects.filter(workers__role=Role.GRID_WORKER).order_by("code").first()
+worker = grid.workers.filter(role=Role.GRID_WORKER).order_by("username").first()
+p = grid.geom.point_on_surface
+n = 0
+while not os.path.exists(sys.argv[1]):
+    make_case(worker, p.x, p.y, category="E0101", photos=[make_photo(lonlat=(p.x, p.y))])
+    n += 1
+print(f"writer: {n} cases with photos created during the backup")
+PY
+WRITER=$!
+sleep 3
+bash scripts/backup.sh --output "$WORK/busy.tar" --database "$SCRATCH" --media-root "$WORK/restored/media" \
+  --private-root "$WORK/restored/private" > "$WORK/busy-backup.out" || { cat "$WORK/busy-backup.out"; fail "busy backup"; }
+sleep 2
+touch "$WORK/stop"; wait $WRITER || fail "the writer failed: $(tail -3 "$WORK/writer.out")"
+cat "$WORK/writer.out"
+SCRATCH_2=${SCRATCH}_2
+SCRATCH=$SCRATCH_2 dropdb_scratch
+bash scripts/restore.sh "$WORK/busy.tar" --database "$SCRATCH_2" --media-root "$WORK/busy/media" \
+  --private-root "$WORK/busy/private" > "$WORK/busy-restore.out" || true
+SCRATCH=$SCRATCH_2 dropdb_scratch
+grep -q "restored and verified" "$WORK/busy-restore.out" || { cat "$WORK/busy-restore.out"; fail "backup under writes"; }
+echo "backup while writing: $(grep -E '^  (rows|references)' "$WORK/busy-restore.out" | tr -s ' ' | paste -sd';')"
+python3 - "$WORK/busy.tar" <<'PY'
+import json, sys, tarfile
+m = json.loads(tarfile.open(sys.argv[1]).extractfile("manifest.json").read())
+held = sum(v["files"] for v in m["media"].values())
+print(f"  the archive holds {held} media files; the dump's snapshot refers to {m['referenced_files']} "
+      f"(extra: {held - m['referenced_files']}, missing: {len(m['missing_referenced'])})")
 PY
 
 # --- 2. a second restore over it: refused without FORCE, replaces with FORCE -----------------------
@@ -122,5 +165,5 @@ echo "FORCE restore: $(secs "$t3" "$t4") s over the restored copy, verified"
 echo "with $((PHOTOS * 2)) photo files: backup $(secs "$t5" "$t6") s, restore $(secs "$t6" "$t7") s," \
      "archive $(size "$WORK/photos.tar")"
 grep -E "^  (database|media|private|archive)" "$WORK/photos-backup.out" | sed 's/^/  /'
-rm -rf "$WORK/photos" "$WORK/photos-restored" "$WORK/restored" "$WORK"/*.tar
+rm -rf "$WORK/photos" "$WORK/photos-restored" "$WORK/restored" "$WORK/busy" "$WORK"/*.tar
 echo "backup: ok"
