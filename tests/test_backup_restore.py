@@ -1,6 +1,5 @@
 """Backups (issue 7, item 6): a small world (grids, cases with photos, dispatches with after-photos,
-audit rows) is committed to the test database, backed up with scripts/backup.sh, restored with
-scripts/restore.sh into a second scratch database and media directories, compared table by table and
+audit rows) is committed to the test database, backed up with scripts/backup.sh, restored (the restore command line, in-process) into a second scratch database and media directories, compared table by table and
 file by file, and used (a new case with a photo). Then the refusals: a truncated archive, a missing
 file, a damaged file, an unsafe path, a non-empty target without --force: each a clear message, and
 nothing restored (no database left behind, no files)."""
@@ -23,7 +22,9 @@ from psycopg import sql
 
 from gridgov.errors import FieldError
 from gridgov.ops import files, pg
+from gridgov.ops.backup import do_backup
 from gridgov.ops.restore import do_restore
+from gridgov.ops.restore import main as restore_main
 
 ROOT = Path(settings.BASE_DIR)
 # The mark makes pytest-django create the test database at all (it sets up only the databases that
@@ -114,18 +115,21 @@ def exists(db):
     return pg.database_exists(db)
 
 
-def test_it_round_trips_the_database_and_media_and_a_new_case_can_be_created(source, scratch):
+def test_it_round_trips_the_database_and_media_and_a_new_case_can_be_created(source, scratch, capsys):
     db, roots = scratch
     manifest = json.loads(tarfile.open(source["archive"]).extractfile("manifest.json").read())
     assert manifest["tables"]["public.cases_casephoto"] == 7  # 3 cases × 2 report photos + 1 after-photo
     assert manifest["media"]["private"]["files"] == 7 and manifest["media"]["media"]["files"] == 14
     assert manifest["missing_referenced"] == [] and manifest["referenced_files"] == 21
+    assert source["archive"].stat().st_mode & 0o777 == 0o600  # personal data: owner only
 
-    out = run("bash", "scripts/restore.sh", str(source["archive"]), "--database", db.name,
-              "--media-root", str(roots["media"]), "--private-root", str(roots["private"]))
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "restored and verified" in out.stdout
-    assert "media: 21/21 files match" in out.stdout
+    # The command line in-process (scripts/restore.sh only adds a usage line; bench/verify runs it).
+    rc = restore_main([str(source["archive"]), "--database", db.name, "--media-root", str(roots["media"]),
+                       "--private-root", str(roots["private"])])
+    out = capsys.readouterr()
+    assert rc == 0, out.out + out.err
+    assert "restored and verified" in out.out
+    assert "media: 21/21 files match" in out.out and "rows: " in out.out
 
     # Compared independently of the restore's own checks: every table, every file.
     restored = counts(db)
@@ -256,3 +260,14 @@ def test_it_refuses_a_non_empty_target_without_force_and_replaces_it_with_force(
     assert not (roots["media"] / "old.txt").exists()
     assert [p.name for p in result.kept[0].iterdir()] == ["old.txt"]
     assert tree(roots["media"]) == tree(source["roots"]["media"])
+
+
+def test_it_refuses_to_overwrite_a_backup_and_leaves_nothing_when_the_database_is_unreachable(source, tmp_path):
+    with pytest.raises(FieldError) as exc:
+        do_backup(source["archive"], source["db"])
+    assert exc.value.code == "exists" and str(source["archive"]) in exc.value.message_en
+
+    with pytest.raises(FieldError) as exc:
+        do_backup(tmp_path / "x.tar", source["db"].named("gg_no_such_database"), tmp_path, tmp_path)
+    assert exc.value.code == "unreachable" and "gg_no_such_database" in exc.value.message_zh
+    assert list(tmp_path.iterdir()) == []  # no archive, no .partial left behind

@@ -139,10 +139,14 @@ def do_backup(output=None, db=None, media_root=None, private_root=None):
     if output.exists():
         raise FieldError("BACKUP", "exists", f"备份文件已存在，不覆盖：{output}",
                          f"the backup file already exists, not overwriting it: {output}")
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     dump_path = output.with_name(output.name + ".dump.partial")
     try:
+        # Personal data (names, phone numbers, photo originals with EXIF): readable by the owner only.
+        for path in (partial, dump_path):
+            path.unlink(missing_ok=True)  # left by a backup killed part-way
+            path.touch(mode=0o600)
         facts = _dump_snapshot(db, dump_path)
         entries = []
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
