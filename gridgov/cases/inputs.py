@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -105,6 +106,14 @@ def moment(data, name, zh, max_skew_s=None, now=None):
                          f"{name} {value!r} is not an ISO 8601 date-time, e.g. 2024-05-01T08:30:00+08:00")
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    try:
+        # UTC, as stored: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (e.g. -22:45)
+        parsed = parsed.astimezone(dt_timezone.utc)
+    except OverflowError:
+        parsed = None
+    if parsed is None:
+        raise FieldError(name, "out_of_range", f"{zh}超出可表示的时间范围：{value!r}",
+                         f"{name} {value!r} is outside the representable date-time range")
     now = now or timezone.now()
     if max_skew_s is not None and (parsed - now).total_seconds() > max_skew_s:
         raise FieldError(name, "in_future", f"{zh}晚于当前时间：请检查手机时间", f"{name} is in the future: check the phone's clock")

@@ -6,6 +6,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from gridgov.spreadsheets import neutralise
+
 # (key, Chinese header, kind): kind "rate" is shown as a percentage in the files.
 COLUMNS = [
     ("rank", "排名", "int"), ("key", "编码", "str"), ("name", "名称", "str"), ("score", "综合得分", "num"),
@@ -34,7 +36,7 @@ def _cell(value, kind):
         return ""
     if kind == "rate":
         return f"{value * 100:.2f}%"
-    return value
+    return neutralise(value)
 
 
 def to_csv(units):
@@ -57,7 +59,7 @@ def to_xlsx(units, title="晾晒排名"):
         cell.font = Font(bold=True)
     for u in units:
         d = as_dict(u)
-        ws.append([d[k] for k, _h, _t in COLUMNS])
+        ws.append([neutralise(d[k]) for k, _h, _t in COLUMNS])
     for i, (_k, header, kind) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = max(10, len(header) * 2 + 2)

@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 from gridgov.errors import FieldError
+from gridgov.spreadsheets import neutralise
 
 FORMATS = ("geojson", "csv", "gpkg", "shp.zip")
 ENCODINGS = {"utf-8": ("UTF-8", "utf-8"), "utf8": ("UTF-8", "utf-8"), "gbk": ("CP936", "gbk")}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_format(fmt):
@@ -41,13 +41,6 @@ def geojson_chunks(rows, fields, layer):
             + props + "}"
         first = False
     yield "\n]}\n"
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_chunks(rows, fields, text_fields, geometry_column="wkt", encoding="utf-8", batch=500):

@@ -28,6 +28,7 @@ from gridgov.cases.actions import audit_context
 from gridgov.cases.models import URGENCY_RANK, Category, Channel, Urgency, new_case_number
 from gridgov.grids.locate import bulk_assign
 from gridgov.grids.models import Level
+from gridgov.spreadsheets import neutralise
 
 from .models import BatchStatus
 from .reading import COLUMNS, MAX_TEXT, RowError, _cell, map_headings, parse_row, read_table
@@ -347,7 +348,7 @@ def error_report_csv(headings, failed):
     w = csv.writer(buf)
     w.writerow(["行号 line", *headings, "原因", "reason"])
     for f in sorted(failed, key=lambda f: f.line):
-        w.writerow([f.line, *[f.raw.get(h, "") for h in headings], f.zh, f.en])
+        w.writerow([f.line, *[neutralise(f.raw.get(h, "")) for h in headings], neutralise(f.zh), neutralise(f.en)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 

@@ -74,6 +74,25 @@ def _cell(value):
     return str(value).strip()
 
 
+def _check_xlsx_size(data):
+    """An XLSX is a zip: refuse one that unpacks beyond the limit (a zip bomb) before openpyxl reads it."""
+    import zipfile
+
+    from gridgov.conf import setting
+
+    limit = int(setting("GRIDGOV_HOTLINE_MAX_UNZIPPED_BYTES", 256 * 1024 ** 2, int))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FieldError("file", "bad_xlsx", f"无法读取 Excel 文件：{exc}", f"cannot read the XLSX file: {exc}")
+    if total > limit:
+        raise FieldError("file", "too_large_unzipped",
+                         f"Excel 文件解压后过大（{total // 1024 ** 2} MB，上限 {limit // 1024 ** 2} MB），疑似压缩炸弹",
+                         f"the XLSX file unpacks to {total // 1024 ** 2} MB, more than the limit of "
+                         f"{limit // 1024 ** 2} MB (zip bomb?)")
+
+
 def read_table(path, data=None):
     """(headings, [cells…]) from a .csv or .xlsx file."""
     path = Path(path)
@@ -81,6 +100,7 @@ def read_table(path, data=None):
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        _check_xlsx_size(data)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a damaged file

@@ -107,7 +107,7 @@
       layer.bindTooltip(function () { return tip(f.properties); }, { sticky: true, className: "gridtip" });
     } }).addTo(map);
   function tip(p) {
-    return "<b>" + p.name + "</b><br>" + S.open + " " + p.open + " · " + S.overdue + " " + p.overdue +
+    return "<b>" + esc(p.name) + "</b><br>" + S.open + " " + p.open + " · " + S.overdue + " " + p.overdue +
       "<br>" + S.period_total + " " + p.total + (p.per_1000 !== null && p.per_1000 !== undefined ? " · " + S.per_1000 + " " + p.per_1000 : "");
   }
   var gridTiles = null;
@@ -218,9 +218,9 @@
     onEachFeature: function (f, layer) {
       var p = f.properties;
       layer.bindTooltip(function () {
-        if (state.hotUnit === "trend") return (p.name || "") + "<br>" + labelOf(CFG.trend_classes, "key", p.category) +
+        if (state.hotUnit === "trend") return esc(p.name) + "<br>" + labelOf(CFG.trend_classes, "key", p.category) +
           "<br>" + S.weeks_hot + " " + p.weeks_hot + " · Mann-Kendall τ " + p.mk_tau + " (p " + p.mk_p + ")";
-        return (p.name || S.hexagon) + "<br>" + labelOf(CFG.hotspot_classes, "class", p["class"]) + "<br>Gi* z = " + p.z +
+        return (p.name ? esc(p.name) : S.hexagon) + "<br>" + labelOf(CFG.hotspot_classes, "class", p["class"]) + "<br>Gi* z = " + p.z +
           " · p = " + p.p + " · " + S.cases + " " + p.value;
       }, { sticky: true, className: "gridtip" });
       if (p.code) layer.on("click", function () { showGrid(p.code); });
@@ -376,7 +376,7 @@
     chart("ch-streets").setOption({
       grid: { left: 96, right: 46, top: 6, bottom: 18 }, tooltip: { formatter: function (p) {
         var r = streets[p.dataIndex];
-        return r.name + "<br>" + S.on_time_rate + " " + (r.on_time_rate === null ? "—" : r.on_time_rate + "%") + "<br>" +
+        return esc(r.name) + "<br>" + S.on_time_rate + " " + (r.on_time_rate === null ? "—" : r.on_time_rate + "%") + "<br>" +
           S.closure_rate + " " + (r.closure_rate === null ? "—" : r.closure_rate + "%") + "<br>" + S.period_total + " " + r.total;
       } },
       xAxis: Object.assign({ type: "value", max: 100 }, AXIS),

@@ -32,7 +32,7 @@
     onEachFeature: (f, layer) => {
       // the case's own grid is named beside the map; its label would sit under the pin
       const own = CFG.point && CFG.grid && f.properties.code === CFG.grid;
-      layer.bindTooltip(f.properties.name, { permanent: !own, direction: "center", className: "grid-label" });
+      layer.bindTooltip(document.createTextNode(f.properties.name || ""), { permanent: !own, direction: "center", className: "grid-label" });
     },
   }).addTo(map);
 

@@ -38,7 +38,7 @@
   const HERE_STYLE = { color: "#1559b7", weight: 3, opacity: 1, fillColor: "#1559b7", fillOpacity: 0.12 };
   const grids = L.geoJSON(null, {
     style: () => GRID_STYLE, interactive: false,
-    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" }),
+    onEachFeature: (f, layer) => layer.bindTooltip(document.createTextNode(f.properties.name || ""), { permanent: true, direction: "center", className: "grid-label" }),
   }).addTo(map);
   const accuracyCircle = L.circle([0, 0], { radius: 1, color: "#1559b7", weight: 1, fillOpacity: 0.08, interactive: false });
   const pin = L.marker([0, 0], {
