@@ -1,8 +1,9 @@
 """Backups (issue 7, item 6): a small world (grids, cases with photos, dispatches with after-photos,
-audit rows) is committed to the test database, backed up with scripts/backup.sh, restored (the restore command line, in-process) into a second scratch database and media directories, compared table by table and
-file by file, and used (a new case with a photo). Then the refusals: a truncated archive, a missing
-file, a damaged file, an unsafe path, a non-empty target without --force: each a clear message, and
-nothing restored (no database left behind, no files)."""
+audit rows) is committed to the test database, backed up with scripts/backup.sh, restored (the
+restore command line, in-process) into a second scratch database and media directories, compared
+table by table and file by file, and used (a new case with a photo). Then the refusals: a truncated
+archive, a missing file, a damaged file, an unsafe path, a non-empty target without --force: each a
+clear message, and nothing restored (no database left behind, no files)."""
 import hashlib
 import io
 import json
@@ -28,8 +29,9 @@ from gridgov.ops.restore import main as restore_main
 
 ROOT = Path(settings.BASE_DIR)
 # The mark makes pytest-django create the test database at all (it sets up only the databases that
-# collected tests ask for); the module fixture writes and flushes outside any test transaction.
-pytestmark = pytest.mark.django_db
+# collected tests ask for). transaction=True: the module fixture commits its world (pg_dump reads
+# from another session), so these tests run with the other flushing tests, after the rolled-back ones.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def tree(root):
