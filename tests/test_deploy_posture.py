@@ -22,7 +22,7 @@ STRONG = "k3Jq9-production-secret-for-tests-only-7c1b0e5d2a4f8e6b9c3d1a0f"
 
 
 def production_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({"GRIDGOV_ENV": "production", "GRIDGOV_SECRET_KEY": STRONG,
                 "GRIDGOV_ALLOWED_HOSTS": "gridgov.example.gov.cn",
                 "GRIDGOV_CSRF_TRUSTED_ORIGINS": "https://gridgov.example.gov.cn",

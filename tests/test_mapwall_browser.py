@@ -91,8 +91,8 @@ def test_it_renders_the_wall_from_localhost_only_without_personal_data(context, 
     page.wait_for_selector("body[data-ready='1']")
     ready_s = time.perf_counter() - t0
     # layers: grid choropleth (742 grids), Gi* classes per grid, newest-case markers, charts, ticker
-    page.wait_for_function("window.__mapwall.grids >= 700 && window.__mapwall.hot >= 700 && window.__mapwall.dashboard >= 1")
-    page.wait_for_function("document.querySelectorAll('#ticker li').length >= 10")
+    page.wait_for_function("() => window.__mapwall.grids >= 700 && window.__mapwall.hot >= 700 && window.__mapwall.dashboard >= 1")
+    page.wait_for_function("() => document.querySelectorAll('#ticker li').length >= 10")
     assert page.locator(".leaflet-newest-pane .pulse").count() >= 10
     assert page.locator("#ch-trend canvas").count() == 1
     assert re.match(r"^[\d,]+$", page.inner_text("#k-open"))
@@ -103,14 +103,14 @@ def test_it_renders_the_wall_from_localhost_only_without_personal_data(context, 
     # live: a new case reaches the panels and the ticker without reloading the page
     today = int(page.inner_text("#k-today").replace(",", ""))
     fresh = make_case(wall_data["reporter"], lon=119.03, lat=33.02, category="S0101")
-    page.wait_for_function(f"document.getElementById('k-today').textContent.replace(/,/g, '') === '{today + 1}'")
-    page.wait_for_function(f"document.querySelector('#ticker li').textContent.includes({fresh.grid_name!r})")
+    page.wait_for_function(f"() => document.getElementById('k-today').textContent.replace(/,/g, '') === '{today + 1}'")
+    page.wait_for_function(f"() => document.querySelector('#ticker li').textContent.includes({fresh.grid_name!r})")
 
     # the real case, clicked in the ticker: details without the citizen's name, phone or the free text
     page.locator("#ticker li").first.click()
     page.wait_for_selector("#detail:not([hidden]) dl")
     # street zoom: vector tiles of grids and cases
-    page.wait_for_function("window.__mapwall.tiles > 0")
+    page.wait_for_function("() => window.__mapwall.tiles > 0")
     page.wait_for_timeout(800)
     shot(page, "mapwall-street")
     html = page.content()

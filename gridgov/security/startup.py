@@ -22,6 +22,9 @@ def _refuse(zh, en):
 def check_production_env(environ, secret_key, *, production):
     """Debug is off: no shipped secret, ever. GRIDGOV_ENV=production: a strong secret and the
     deployment's own hosts and database as well."""
+    if not secret_key:
+        _refuse("未设置 GRIDGOV_SECRET_KEY：关闭调试模式（GRIDGOV_DEBUG=0 或 GRIDGOV_ENV=production）时必须提供随机密钥",
+                "GRIDGOV_SECRET_KEY must be set when debugging is off (GRIDGOV_DEBUG=0 or GRIDGOV_ENV=production)")
     if secret_key in KNOWN_DEFAULTS:
         _refuse("GRIDGOV_SECRET_KEY 仍是仓库中的示例值，请生成新的随机密钥",
                 "GRIDGOV_SECRET_KEY is a default from this repository; generate a new random one "
