@@ -78,7 +78,7 @@ def site(settings, tmp_path):
 
 
 def _name(path):
-    return "csp" + (path.strip("/").replace("/", "-")[:60] or "-home")
+    return "csp-" + ("".join(c if c.isalnum() else "-" for c in path.strip("/"))[:48] or "home")
 
 
 def _log_in(page, base, user):
