@@ -117,6 +117,9 @@ def test_it_serves_every_main_page_without_a_csp_violation_or_console_error(brow
                 page.wait_for_selector("#ticker li", state="attached")
                 page.locator("#ticker li").first.click()
                 page.wait_for_selector("#detail:not([hidden])")
+                for chart in ("#ch-trend", "#ch-cats", "#ch-streets"):  # ECharts tooltips
+                    page.hover(chart)
+                    page.wait_for_timeout(150)
             problems += [f"{path} as {role}: {v}" for v in page.evaluate("window.__csp")]
             page.screenshot(path=str(ARTIFACTS / f"{_name(path)}.png"))
         problems += errors

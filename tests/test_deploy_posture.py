@@ -84,7 +84,7 @@ def post_login(client, username, password, ip, url="/accounts/login/"):
     return client.post(url, {"username": username, "password": password, "next": "/"}, REMOTE_ADDR=ip)
 
 
-def test_it_locks_a_username_out_from_one_address_after_five_failures(staff):
+def test_it_locks_a_username_out_from_one_address_after_five_failures(staff, caplog):
     from axes.models import AccessAttempt, AccessFailureLog
 
     client = Client()
@@ -104,6 +104,7 @@ def test_it_locks_a_username_out_from_one_address_after_five_failures(staff):
     assert elsewhere.session["_auth_user_id"] == str(staff.pk)
     assert AccessAttempt.objects.filter(username="root", ip_address="10.0.0.5", failures_since_start__gte=5).exists()
     assert AccessFailureLog.objects.filter(username="root", ip_address="10.0.0.5", locked_out=True).exists()
+    assert any("login locked out" in r.getMessage() and "10.0.0.5" in r.getMessage() for r in caplog.records)
 
 
 def test_it_logs_logins_and_logouts(staff):

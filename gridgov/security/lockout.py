@@ -1,10 +1,14 @@
 """What a locked-out login sees, and which IP address a login comes from."""
+import logging
+
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from gridgov.citizen.clientip import client_ip as _client_ip
 from gridgov.conf import setting
+
+log = logging.getLogger("gridgov.security")
 
 
 def client_ip(request):
@@ -39,3 +43,9 @@ def lockout_response(request, original_response=None, credentials=None):
         "field": "username", "code": "locked_out", "message": lockout_message(),
         "message_en": f"too many failed logins: this username is locked from this address for {minutes} minutes",
     }]}, status=429)
+
+
+def log_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """A lockout is a line in the server log as well as a row in axes_accessattempt."""
+    log.warning("login locked out: username=%r ip=%s path=%s", username, ip_address,
+                getattr(request, "path", ""))
