@@ -29,9 +29,8 @@ from gridgov.ops.restore import main as restore_main
 
 ROOT = Path(settings.BASE_DIR)
 # The mark makes pytest-django create the test database at all (it sets up only the databases that
-# collected tests ask for). transaction=True: the module fixture commits its world (pg_dump reads
-# from another session), so these tests run with the other flushing tests, after the rolled-back ones.
-pytestmark = pytest.mark.django_db(transaction=True)
+# collected tests ask for). The tests themselves write only to scratch databases, through psycopg.
+pytestmark = pytest.mark.django_db
 
 
 def tree(root):
@@ -76,8 +75,9 @@ def build_world_with_cases():
 
 @pytest.fixture(scope="module")
 def source(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The world committed to the test database, its media under a temporary directory, and one
-    archive of both made by scripts/backup.sh. The test database is flushed afterwards."""
+    """The world committed to the test database (pg_dump reads from its own session), its media under
+    a temporary directory, and one archive of both made by scripts/backup.sh; what the tests compare
+    with is read, then the test database is flushed at once, before any test runs."""
     base = tmp_path_factory.mktemp("backup")
     roots = {"media": base / "media", "private": base / "private"}
     with django_db_blocker.unblock():
@@ -92,10 +92,14 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
             out = run("bash", "scripts/backup.sh", "--output", str(archive), "--database", db.name,
                       "--media-root", str(roots["media"]), "--private-root", str(roots["private"]))
             assert out.returncode == 0, out.stderr
-            yield {"db": db, "roots": roots, "archive": archive, "base": base, "counts": counts(db)}
+            with db.connect() as conn:
+                max_id, numbers = conn.execute("SELECT max(id), array_agg(number) FROM cases_case").fetchone()
+            facts = {"db": db, "roots": roots, "archive": archive, "base": base, "counts": counts(db),
+                     "max_case_id": max_id, "case_numbers": numbers}
         finally:
             if connection.settings_dict["NAME"] == name:
                 call_command("flush", interactive=False, verbosity=0)
+    yield facts
 
 
 @pytest.fixture
@@ -158,9 +162,7 @@ def test_it_round_trips_the_database_and_media_and_a_new_case_can_be_created(sou
         "GRIDGOV_MEDIA_ROOT": str(roots["media"]), "GRIDGOV_PRIVATE_MEDIA_ROOT": str(roots["private"])})
     assert created.returncode == 0, created.stderr
     pk, number, total, original = created.stdout.split()
-    with source["db"].connect() as conn:
-        old_max, old_numbers = conn.execute("SELECT max(id), array_agg(number) FROM cases_case").fetchone()
-    assert int(pk) > old_max and number not in old_numbers and int(total) == 4
+    assert int(pk) > source["max_case_id"] and number not in source["case_numbers"] and int(total) == 4
     assert Path(original).is_relative_to(roots["private"]) and Path(original).is_file()
 
 

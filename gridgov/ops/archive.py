@@ -47,9 +47,20 @@ class Archive:
 
     def _check_listing(self):
         listed = {"manifest.json", "db.dump"}
-        for entry in self.manifest.get("files", []):
-            files.split_member(entry["path"])
-            listed.add(entry["path"])
+        try:
+            for key in ("tables", "migrations", "dump", "files"):
+                self.manifest[key]
+            if self.manifest["dump"]["path"] != "db.dump":
+                raise TypeError("dump.path")
+            for entry in [self.manifest["dump"], *self.manifest["files"]]:
+                if not (isinstance(entry["path"], str) and isinstance(entry["size"], int)
+                        and isinstance(entry["sha256"], str)):
+                    raise TypeError(entry.get("path"))
+            for entry in self.manifest["files"]:
+                files.split_member(entry["path"])
+                listed.add(entry["path"])
+        except (KeyError, TypeError) as exc:
+            raise _corrupt(self.path, f"manifest.json 缺少或写错了字段 {exc}", f"manifest.json lacks or garbles {exc}")
         for name in listed - {"manifest.json"}:
             member = self.members.get(name)
             if member is None:
