@@ -209,6 +209,14 @@ def test_it_refuses_a_truncated_archive(source, scratch, tmp_path):
     assert_nothing_restored(db, roots)
 
 
+def test_it_refuses_a_garbled_manifest(source, scratch, tmp_path):
+    db, roots = scratch
+    err = refused(rewrite(source["archive"], tmp_path / "garbled.tar",
+                          manifest_edit=lambda manifest, tout: manifest.pop("tables")), db, roots)
+    assert err.code == "corrupt_archive" and "tables" in err.message_en
+    assert_nothing_restored(db, roots)
+
+
 def test_it_refuses_an_archive_that_lacks_a_listed_file(source, scratch, tmp_path):
     db, roots = scratch
     name = first_photo(source)
