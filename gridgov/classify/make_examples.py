@@ -1,248 +1,186 @@
-"""Write the classifier's labelled examples: data/examples.csv (training) and data/heldout.csv.
+"""Write the classifier's training examples: data/examples.csv.
 
     .venv/bin/python -m gridgov.classify.make_examples
 
-SYNTHETIC: these are not real 12345 tickets. They imitate how call-takers write a ticket down
-(colloquial, long, with an address, a name, a time and the caller's mood) from templates with
-random variation, plus a few hand-written examples. The held-out file is built from *different*
-problem phrasings, different framing sentences and different names/places than the training file
-(nothing but the category vocabulary is shared), so its accuracy measures generalisation to new
-wording of the same problems — not accuracy on real hotline traffic, which is unknown until real
-labelled tickets are added to examples.csv.
+SYNTHETIC: these are not real 12345 tickets. What is hand-written: the problem phrasings (16 per
+active subcategory, phrases_event.py / phrases_social.py / phrases_more.py, in a caller's words) and the whole
+tickets in tickets.py. What is generated: each phrasing is wrapped several times in a call-taker's
+framing (many framings, caller or call-taker voice) with a random address (路/号, 小区/栋/单元,
+村/组), a caller's name, a time, a mood, a demand and sometimes a second issue from another
+subcategory, so the model sees the same problem in different surroundings.
 
-Deterministic (fixed seed): running it again writes the same files.
+Every active subcategory of gridgov/cases/data/categories.csv gets ≥ 40 examples (checked here and
+in tests/test_classifier.py). Deterministic (fixed seed): running it again writes the same file.
+
+data/heldout.csv is the *dev* set (the old held-out file, written by the author of the first
+lexicon after seeing it; contaminated, 25 subcategories). It is frozen, not regenerated here;
+DEV_PHRASES lists its problem phrasings so the tests can keep them out of training.
 """
 import csv
 import random
 from pathlib import Path
 
+from .lexicon import LEXICON
+from .phrases_event import EVENT
+from .phrases_more import MORE
+from .phrases_social import COMPONENT, SOCIAL
+from .tickets import TICKETS
+
 DATA = Path(__file__).resolve().parent / "data"
+CATEGORIES = Path(__file__).resolve().parents[1] / "cases" / "data" / "categories.csv"
+PHRASES = {code: phrases + MORE.get(code, []) for code, phrases in {**EVENT, **COMPONENT, **SOCIAL}.items()}
+PER_CATEGORY = 60
+LEXICON_PER_CATEGORY = 30
+LEXICON_FORMS = ["{a}，{b}的问题", "反映{a}、{b}", "{a}的事，{b}", "关于{a}：{b}，{c}"]
 
-# code: (training phrasings, held-out phrasings) of the problem itself.
-CORES = {
-    "E0101": (["小区门口有人乱倒垃圾，堆了一大堆没人清", "路边空地上被人倒了好多生活垃圾，苍蝇到处飞",
-               "河边的空地成了垃圾场，塑料袋、烂菜叶扔得到处都是", "楼道口有人把装修垃圾和生活垃圾随便一扔就走了",
-               "村口那块地上垃圾乱倒，臭气熏天", "菜场后面有一堆垃圾好几天了一直没人收"],
-              ["巷子里有人把垃圾袋直接扔在地上，越扔越多", "桥底下被倒了一车垃圾，味道很大", "公交站旁边丢满了垃圾没人打扫"]),
-    "E0105": (["垃圾桶已经满了溢出来了，环卫一直没来清运", "小区的垃圾箱满得盖子都盖不上，垃圾掉了一地",
-               "垃圾中转站满了往外冒，污水流到路上", "楼下几个垃圾桶塞满了两三天都没人来倒",
-               "分类垃圾桶满溢，周围全是垃圾袋", "垃圾房里的桶满了，居民只能把垃圾放在外面"],
-              ["垃圾桶装不下了堆在外面，清运车好几天没来", "垃圾收集点爆满，一直没人来拉走", "路边果皮箱塞得满满的往外掉"]),
-    "E0106": (["有人在田里烧秸秆，浓烟滚滚", "空地上有人焚烧垃圾，烟很大呛得人喘不过气",
-               "村民在地头烧麦秆，烟把路都遮住了", "有人在小区绿化带里烧树叶和垃圾",
-               "晚上有人偷偷烧塑料垃圾，味道刺鼻", "河堤上有人点火烧荒，火苗蹿得老高"],
-              ["地里冒黑烟，有人在焚烧稻草", "有人用铁桶烧废旧电线和垃圾，气味难闻", "田埂边一直在烧东西，烟飘进了家里"]),
-    "E0201": (["楼道里墙上贴满了开锁、办证的小广告", "电线杆上全是牛皮癣小广告，撕了又贴",
-               "有人在小区墙上喷涂办证电话", "单元门上被贴了好多疏通下水道的小广告",
-               "公交站牌上贴满了小卡片广告", "人行道地面被喷了很多电话号码广告"],
-              ["有人挨家挨户往门缝里塞小卡片，还在墙上乱贴", "变电箱上被贴满了贷款的小广告", "楼梯扶手和墙面上到处是办证刻章的喷字"]),
-    "E0301": (["邻居在楼顶私自搭建了一间彩钢房", "有人在小区绿地上违章加盖房子",
-               "一楼住户把院子围起来私搭乱建了一个棚子", "村里有人未经审批在耕地上盖房",
-               "隔壁在阳台外面私自扩建，占了公共空间", "有人在河道边违建厂房"],
-              ["顶楼那家在天台上搭了个阳光房，明显是违建", "小区里有人在公共绿化带上砌墙圈地盖小屋", "路边有人连夜搭起了彩钢板房子"]),
-    "E0302": (["工地晚上十一点还在施工，噪音吵得睡不着", "半夜有搅拌车和打桩机作业，太吵了",
-               "装修公司早上六点就开始电钻，影响休息", "附近工地夜间施工，机器轰隆隆响个不停",
-               "凌晨还在浇筑混凝土，灯光和噪音扰民", "工地中午午休时间也在敲敲打打"],
-              ["夜里两三点还能听到工地切割钢筋的声音", "旁边楼盘通宵赶工，孩子根本没法睡觉", "周末一大早工地就开始挖掘作业，噪声特别大"]),
-    "E0303": (["工地没有覆盖防尘网，灰尘漫天", "施工现场扬尘很大，车子开过一片灰",
-               "工地的土方没盖，风一吹尘土飞扬", "拆迁工地没有洒水降尘，窗户上全是灰",
-               "工地出口的车辆没冲洗，带出大量泥土扬尘", "搅拌站粉尘很大，附近居民不敢开窗"],
-              ["刮风的时候工地里的沙土全吹到小区里来了", "工地裸露的黄土没有苫盖，路过的人一身灰", "拆房子的时候灰尘滚滚，也不喷水"]),
-    "E0401": (["路边有人摆摊卖水果，占了半条马路", "小商贩在人行道上摆摊，行人没法走",
-               "早市的摊贩把路都占了，车子过不去", "有人推着三轮车在路口卖菜，堵住了路",
-               "学校门口有流动摊贩占道经营", "夜市摊位摆到了机动车道上"],
-              ["十字路口有卖烤红薯的推车，挡住了过马路的人", "天桥底下一排地摊，把通道堵死了", "马路边上有人支了个摊子卖衣服"]),
-    "E0403": (["小区门口的消防通道被私家车堵住了", "有车长期停在人行道上，行人只能走马路",
-               "路口乱停车，公交车都开不过去", "有人把车停在盲道上，好几天不挪",
-               "车辆违停堵住了小区出入口", "货车长期占道停放，影响通行"],
-              ["一辆白色轿车横着停在路中间，挡住了救护车", "店门口的汽车停成两排，车道只剩一条", "有辆面包车停在别人车库门口，出不去了"]),
-    "E0405": (["晚上路边有露天烧烤，油烟很大", "烧烤摊在小区楼下营业，烟熏火燎的",
-               "有人在人行道上支起炭火烤串", "夜宵摊露天烧烤到凌晨，油烟和吵闹",
-               "饭店把烧烤炉搬到门外面烤", "河边有人摆露天烧烤摊，满地竹签"],
-              ["楼下那家每天晚上在街边烤羊肉串，烟都飘进屋里", "广场边上好几个炭烤摊子，呛得人咳嗽", "门口支着烤炉烤鱼，烟雾熏得衣服都是味"]),
-    "E0501": (["路面突然塌陷出一个大坑", "马路中间陷下去一个洞，很危险",
-               "人行道塌了一块，有人差点掉下去", "下雨后路面下沉塌陷，车辆绕行",
-               "道路出现坑洞，已经有电动车摔倒", "路基塌陷，路面开裂下沉"],
-              ["地面凹下去一大块，底下好像是空的", "十字路口的路塌了个窟窿，好几米宽", "小区门口的水泥地裂开往下陷"]),
-    "E0502": (["路边自来水管爆了，水哗哗往外冒", "地下水管破裂，路面上全是水",
-               "小区供水管漏水，一直往外喷", "马路上水管爆裂，水柱有一米多高",
-               "自来水管道破了，好多户家里没水", "消防管道旁边的水管裂了漏水"],
-              ["地面往外渗清水，好像是地下的供水管漏了", "路口地下冒水冒了一整天，浪费太严重", "施工挖断了自来水管，水淹了半条街"]),
-    "E0504": (["下雨后路上积水很深，车都熄火了", "涵洞里积水过膝，行人过不去",
-               "小区门口一下雨就积水，出不了门", "路面积水排不出去，车辆溅人一身",
-               "暴雨后低洼路段积水严重", "立交桥下积了很深的水"],
-              ["一场雨下来路就成了河，电动车都骑不过去", "学校门口的路淹了，孩子们只能蹚水", "地下通道进水了，水已经到小腿"]),
-    "E0505": (["下水道堵了，污水从井盖往外冒", "小区化粪池满溢，污水流到路上",
-               "雨水篦子被堵死了，排不了水", "污水管道堵塞，臭水漫到楼道",
-               "窨井冒污水，臭味很大", "排水沟被垃圾堵住，污水倒灌"],
-              ["楼下的污水井往外翻黑水，臭得不行", "一楼卫生间返水，是外面的排污管堵了", "路边阴沟堵住了，脏水淌了一地"]),
-    "E0101X": ([], []),  # placeholder removed below
-    "C0101": (["路上的井盖不见了，只剩一个黑洞", "窨井盖被人偷了，晚上很危险",
-               "人行道上有个井没有盖子", "雨水井盖丢失，已经有人崴了脚",
-               "小区里有个下水井盖缺失，用树枝插着", "马路上井盖没了，车子开过去很危险"],
-              ["路边有个敞着口的井，盖板不知道去哪了", "晚上骑车差点掉进没盖的井里", "绿化带旁的检查井少了盖子"]),
-    "C0103": (["路灯坏了好几天，晚上一片漆黑", "小区里路灯不亮，老人晚上出门不安全",
-               "一排路灯全灭了，走路看不见", "路灯杆倾斜，灯也不亮了",
-               "路灯白天亮晚上不亮", "村道上的太阳能路灯坏了"],
-              ["这条街晚上黑灯瞎火的，灯一直没修", "桥上的照明灯有一半不亮", "巷子里的灯闪个不停，后来干脆灭了"]),
-    "S0101": (["邻居家空调外机对着我家窗户吹，沟通不了", "楼上天天半夜跺脚拖椅子，跟他们说了也不听",
-               "邻居在公共楼道堆放杂物，说了还骂人", "隔壁养狗天天叫，商量几次都吵起来了",
-               "邻居家漏水到我家，不肯赔偿", "两家因为宅基地边界吵架，差点动手"],
-              ["对门把鞋柜放在走廊里，我们提意见就吵架", "楼上小孩整天蹦跳，去敲门还被骂", "隔壁在我家墙边种树，根把墙顶裂了谈不拢"]),
-    "S0103": (["老板拖欠我们三个月工资不发", "工地包工头欠薪跑了，工人拿不到钱",
-               "公司辞退我不给补偿金", "干了半年活工钱一分没结",
-               "厂里不给交社保还克扣工资", "农民工讨薪无门，老板电话打不通"],
-              ["干完活老板说没钱，工资一直拖着", "单位无故开除我，加班费也不给", "装修队的工人被欠了一万多块工钱"]),
-    "S0105": (["物业不作为，小区卫生没人管还收物业费", "物业公司乱收停车费",
-               "电梯坏了物业一直不修", "物业强行断水断电催缴物业费",
-               "业主和物业因为维修基金吵起来", "物业把小区公共区域租出去收钱"],
-              ["交了物业费，楼道灯坏了半年都没人换", "物业私自涨价，业主都不同意", "小区门禁坏了物业推给开发商"]),
-    "S0107": (["在店里买的手机有质量问题，商家不给退", "健身房卡办了之后老板跑路了",
-               "网上买的东西商家拒绝退款", "超市卖过期食品，要求赔偿被拒绝",
-               "装修公司收了定金不干活", "培训机构关门不退学费"],
-              ["买的电动车骑了一周就坏，店家推卸责任", "美容院预付卡消费不让退", "饭店结账多收钱，老板不认账"]),
-    "S0201": (["楼道里堆满了纸箱杂物，堵住了消防通道", "有人在楼道里给电动车充电，飞线拉到一楼",
-               "小区消防栓里没水，灭火器过期了", "出租屋里住了十几个人，没有消防设施",
-               "商铺里存放大量易燃物品", "地下室住人，安全出口被锁"],
-              ["一楼大厅停满电动车，晚上还在充电", "楼梯间被杂物占满，着火了根本跑不出去", "仓库里堆着油漆稀料，还有人抽烟"]),
-    "S0205": (["小饭馆后厨很脏，老鼠到处跑", "路边摊用地沟油炸东西",
-               "学校门口卖三无零食", "超市卖的肉有异味，怀疑是病死猪肉",
-               "餐馆没有卫生许可证还营业", "早餐店用过期的面粉"],
-              ["外卖吃完全家拉肚子，那家店卫生很差", "菜市场有人卖注水肉", "小作坊生产的豆腐没有任何标签"]),
-    "S0304": (["想咨询一下孩子上学入户的政策", "问一下新农合怎么报销",
-               "咨询老旧小区改造什么时候轮到我们", "想了解一下创业补贴怎么申请",
-               "咨询廉租房申请需要什么材料", "问一下老人高龄补贴怎么领取"],
-              ["想问问办居住证要准备哪些东西", "请问宅基地审批现在是什么规定", "想了解公积金提取的条件"]),
-    "S0404": (["医保卡刷不了，不知道怎么回事", "养老保险断缴了想补缴",
-               "异地就医医保报销办不下来", "社保转移手续办了几个月还没好",
-               "退休金一直没有到账", "医保缴费记录少了几个月"],
-              ["住院报销比例跟说的不一样", "社保卡丢了补办不了", "灵活就业人员的养老保险交不上"]),
-    "S0405": (["家里停水两天了也没通知", "小区突然停电，问了供电所也说不清",
-               "暖气不热，屋里只有十几度", "燃气表充了值还是用不了气",
-               "水压太低，楼上根本没水用", "自来水发黄有异味"],
-              ["冬天家里暖气片冰凉的，老人冻得受不了", "电压不稳，家里电器老跳闸", "天然气开户申请了一个月还没通"]),
-}
-CORES.pop("E0101X")
+# The dev set's problem phrasings (never used for training).
+DEV_PHRASES = [
+    "巷子里有人把垃圾袋直接扔在地上，越扔越多", "桥底下被倒了一车垃圾，味道很大", "公交站旁边丢满了垃圾没人打扫",
+    "垃圾桶装不下了堆在外面，清运车好几天没来", "垃圾收集点爆满，一直没人来拉走", "路边果皮箱塞得满满的往外掉",
+    "地里冒黑烟，有人在焚烧稻草", "有人用铁桶烧废旧电线和垃圾，气味难闻", "田埂边一直在烧东西，烟飘进了家里",
+    "有人挨家挨户往门缝里塞小卡片，还在墙上乱贴", "变电箱上被贴满了贷款的小广告", "楼梯扶手和墙面上到处是办证刻章的喷字",
+    "顶楼那家在天台上搭了个阳光房，明显是违建", "小区里有人在公共绿化带上砌墙圈地盖小屋", "路边有人连夜搭起了彩钢板房子",
+    "夜里两三点还能听到工地切割钢筋的声音", "旁边楼盘通宵赶工，孩子根本没法睡觉", "周末一大早工地就开始挖掘作业，噪声特别大",
+    "刮风的时候工地里的沙土全吹到小区里来了", "工地裸露的黄土没有苫盖，路过的人一身灰", "拆房子的时候灰尘滚滚，也不喷水",
+    "十字路口有卖烤红薯的推车，挡住了过马路的人", "天桥底下一排地摊，把通道堵死了", "马路边上有人支了个摊子卖衣服",
+    "一辆白色轿车横着停在路中间，挡住了救护车", "店门口的汽车停成两排，车道只剩一条", "有辆面包车停在别人车库门口，出不去了",
+    "楼下那家每天晚上在街边烤羊肉串，烟都飘进屋里", "广场边上好几个炭烤摊子，呛得人咳嗽", "门口支着烤炉烤鱼，烟雾熏得衣服都是味",
+    "地面凹下去一大块，底下好像是空的", "十字路口的路塌了个窟窿，好几米宽", "小区门口的水泥地裂开往下陷",
+    "地面往外渗清水，好像是地下的供水管漏了", "路口地下冒水冒了一整天，浪费太严重", "施工挖断了自来水管，水淹了半条街",
+    "一场雨下来路就成了河，电动车都骑不过去", "学校门口的路淹了，孩子们只能蹚水", "地下通道进水了，水已经到小腿",
+    "楼下的污水井往外翻黑水，臭得不行", "一楼卫生间返水，是外面的排污管堵了", "路边阴沟堵住了，脏水淌了一地",
+    "路边有个敞着口的井，盖板不知道去哪了", "晚上骑车差点掉进没盖的井里", "绿化带旁的检查井少了盖子",
+    "这条街晚上黑灯瞎火的，灯一直没修", "桥上的照明灯有一半不亮", "巷子里的灯闪个不停，后来干脆灭了",
+    "对门把鞋柜放在走廊里，我们提意见就吵架", "楼上小孩整天蹦跳，去敲门还被骂", "隔壁在我家墙边种树，根把墙顶裂了谈不拢",
+    "干完活老板说没钱，工资一直拖着", "单位无故开除我，加班费也不给", "装修队的工人被欠了一万多块工钱",
+    "交了物业费，楼道灯坏了半年都没人换", "物业私自涨价，业主都不同意", "小区门禁坏了物业推给开发商",
+    "买的电动车骑了一周就坏，店家推卸责任", "美容院预付卡消费不让退", "饭店结账多收钱，老板不认账",
+    "一楼大厅停满电动车，晚上还在充电", "楼梯间被杂物占满，着火了根本跑不出去", "仓库里堆着油漆稀料，还有人抽烟",
+    "外卖吃完全家拉肚子，那家店卫生很差", "菜市场有人卖注水肉", "小作坊生产的豆腐没有任何标签",
+    "想问问办居住证要准备哪些东西", "请问宅基地审批现在是什么规定", "想了解公积金提取的条件",
+    "住院报销比例跟说的不一样", "社保卡丢了补办不了", "灵活就业人员的养老保险交不上",
+    "冬天家里暖气片冰凉的，老人冻得受不了", "电压不稳，家里电器老跳闸", "天然气开户申请了一个月还没通",
+]
 
-
-# Domain vocabulary per category (synonyms a call-taker or caller uses), written from general
-# knowledge of urban-management categories; training sentences are also made from pairs of these.
-LEXICON = {
-    "E0101": ["乱倒垃圾", "垃圾堆", "生活垃圾", "垃圾乱扔", "垃圾场", "扔垃圾", "脏乱差", "苍蝇", "垃圾袋", "没人打扫"],
-    "E0105": ["垃圾桶满了", "垃圾箱满溢", "清运不及时", "环卫车没来", "垃圾桶装不下", "垃圾站爆满", "没人拉走", "溢出来"],
-    "E0106": ["焚烧", "烧秸秆", "烧垃圾", "冒黑烟", "浓烟", "烧荒", "点火", "烟味呛人", "烧稻草", "烧树叶"],
-    "E0201": ["小广告", "牛皮癣", "办证", "开锁广告", "喷涂电话", "乱贴", "小卡片", "张贴", "喷字"],
-    "E0301": ["违建", "违章搭建", "私搭乱建", "加盖", "彩钢房", "圈地盖房", "扩建", "阳光房", "没有审批"],
-    "E0302": ["施工噪音", "夜间施工", "扰民", "打桩", "电钻", "吵得睡不着", "通宵赶工", "切割声"],
-    "E0303": ["扬尘", "灰尘", "防尘网", "洒水降尘", "尘土飞扬", "沙土", "没有苫盖", "渣土车带泥"],
-    "E0401": ["摆摊", "占道经营", "流动摊贩", "地摊", "小商贩", "推车卖", "占用人行道经营", "卖菜占路"],
-    "E0403": ["乱停车", "违停", "堵住消防通道", "停在人行道", "挡住车库", "占道停车", "挪车", "车停在路中间"],
-    "E0405": ["露天烧烤", "烤串", "炭火", "烧烤摊", "油烟", "烤炉", "撸串", "烤羊肉串"],
-    "E0501": ["路面塌陷", "塌陷", "坑洞", "下沉", "陷下去", "塌了个窟窿", "地面凹陷", "路基空了"],
-    "E0502": ["水管爆裂", "自来水管破", "漏水", "冒水", "供水管道", "水柱", "挖断水管", "地下渗水"],
-    "E0504": ["积水", "淹了", "蹚水", "水深", "排不出去", "进水", "成了河", "暴雨后"],
-    "E0505": ["下水道堵", "污水外冒", "化粪池满", "返水", "排污管堵", "窨井冒水", "阴沟", "臭水"],
-    "C0101": ["井盖丢失", "井盖不见", "没有井盖", "窨井盖被偷", "敞口井", "检查井", "盖板", "掉进井里"],
-    "C0103": ["路灯不亮", "路灯坏了", "一片漆黑", "灯灭了", "照明", "黑灯瞎火", "灯闪", "路灯杆"],
-    "S0101": ["邻居", "邻里矛盾", "吵架", "楼上", "对门", "隔壁", "沟通不了", "谈不拢"],
-    "S0103": ["拖欠工资", "欠薪", "讨薪", "工钱", "包工头", "加班费", "辞退", "不发工资"],
-    "S0105": ["物业", "物业费", "物业公司", "业主", "维修基金", "电梯坏", "物业不作为", "开发商"],
-    "S0107": ["商家", "退款", "不给退", "预付卡", "质量问题", "跑路", "消费", "多收钱", "退学费"],
-    "S0201": ["消防通道", "电动车充电", "飞线充电", "易燃物品", "灭火器", "消防安全", "堵塞楼梯", "着火"],
-    "S0205": ["食品安全", "卫生差", "过期食品", "地沟油", "三无", "拉肚子", "注水肉", "没有卫生许可证"],
-    "S0304": ["咨询", "政策", "怎么申请", "需要什么材料", "请问", "想了解", "怎么办理", "有什么规定"],
-    "S0404": ["医保", "社保", "养老保险", "报销", "退休金", "缴费记录", "补缴", "社保卡"],
-    "S0405": ["停水", "停电", "暖气不热", "燃气", "天然气", "水压低", "跳闸", "供暖"],
-}
-
-# Framing: how a call-taker writes the ticket around the problem. Train and held-out differ.
-TRAIN_FRAMES = [
-    "市民{name}来电反映：{place}{problem}，{mood}，请相关部门尽快处理。",
-    "{time}，来电人称{place}{problem}。{mood}。诉求：希望尽快解决。",
-    "来电人反映{place}这边{problem}，已经持续{days}天了，{mood}，要求有关部门核实处理并回复。",
+# How a call-taker writes the ticket around the problem (caller's or call-taker's voice).
+FRAMES = [
+    "市民{name}来电反映：{place}{problem}，{mood}，{demand}。",
+    "{time}，来电人称{place}{problem}。{mood}。诉求：{demand}。",
+    "来电人反映{place}这边{problem}，已经持续{days}天了，{mood}，{demand}。",
     "{name}（{role}）来电：{problem}，地点在{place}，{mood}。",
-    "市民来电称，{time}在{place}发现{problem}，{mood}，请予以处理。",
+    "市民来电称，{time}在{place}发现{problem}，{mood}，{demand}。",
     "热线工单：{place}，{problem}。来电人情绪{emotion}，{mood}。",
+    "来电人住在{place}，{problem}。{extra}{demand}。",
+    "{name}来电：我是{place}的{role}，{problem}，{mood}，{demand}。",
+    "【{channel}】{place}：{problem}。{extra}来电人要求{demand}。",
+    "来电人{name}反映，{time}起{place}{problem}，{extra}{mood}。",
+    "喂，是12345吗？我这里是{place}，{problem}，{mood}，{demand}。",
+    "来电人表示：{problem}。具体位置：{place}。{mood}，{demand}，请回复来电人。",
+    "工单内容：{role}{name}称{place}{problem}，{extra}已向社区反映过，{mood}。",
+    "{place}{role}来电，{time}，{problem}。{demand}。",
+    "来电人称其{place}，{problem}，{extra}{demand}，如需联系请拨打来电号码。",
+    "{time}，{name}致电热线，{problem}（{place}），{mood}。",
 ]
-HELDOUT_FRAMES = [
-    "您好，我是{place}的住户，姓{surname}，{problem}，{mood}，麻烦你们派人来看看。",
-    "{problem}！就在{place}，{time}就这样了，{mood}。",
-    "群众诉求：{place}{problem}。该问题此前已多次反映，{mood}。",
-    "来电人{surname}女士/先生表示，{problem}（位置：{place}），{mood}，盼复。",
-]
-TRAIN_PLACES = ["城南街道幸福社区3号楼", "城关镇人民路与建设路交叉口", "桃园村二组", "锦绣花园小区东门",
-                "新华街128号", "开发区纬三路", "解放路农贸市场旁", "滨河路公园北侧", "育才小学门口", "红星村村委会附近"]
-HELDOUT_PLACES = ["东湖社区5栋2单元", "青年路与文化路路口", "李庄村西头", "阳光水岸小区南门",
-                  "汽车站对面", "柳树湾村三组", "中山北路76号", "体育馆后面"]
-TRAIN_NAMES = ["王先生", "李女士", "张大爷", "刘阿姨", "陈先生", "赵女士"]
-TRAIN_SURNAMES = ["孙", "周", "吴", "郑", "冯", "何"]
-ROLES = ["附近居民", "业主", "商户", "村民", "路过市民"]
-TRAIN_TIMES = ["今天上午", "昨天晚上", "本周一", "今天早上七点左右", "前天下午"]
-HELDOUT_TIMES = ["从上礼拜开始", "大清早", "半夜", "这两天"]
-TRAIN_MOODS = ["来电人非常着急", "多次反映无果", "希望尽快处理", "来电人很不满意", "影响附近居民正常生活"]
-HELDOUT_MOODS = ["实在受不了了", "你们到底管不管", "老百姓意见很大", "再不处理我就要去上访了"]
-EMOTIONS = ["激动", "平稳", "较为不满"]
-
-# Hand-written examples (training only), in the style of real call records.
-HAND = [
-    ("E0101", "来电人说他家后门那条小路被人当成了垃圾场，什么烂沙发旧床垫都往那扔，夏天臭死了，反映过社区也没用。"),
-    ("E0105", "我们楼下那个绿色的大垃圾桶三天没倒了，都满到地上了，野猫野狗翻得到处都是。"),
-    ("E0301", "举报：前面那户人家趁着过年没人管在自家院子里又加盖了两层，挡住我们家采光。"),
-    ("E0302", "工地上的打桩机从晚上十点一直打到凌晨一点，我老婆怀孕了被吵得一夜没睡。"),
-    ("E0403", "我的车被一辆黑色SUV堵在车位里面了，打挪车电话也不接，上班要迟到了。"),
-    ("E0502", "小区3栋旁边的地下好像水管破了，草坪上一直冒水，现在整栋楼都没水了。"),
-    ("C0101", "育才路上有个井盖没了，刚才有个小孩差点掉下去，赶紧派人来处理一下。"),
-    ("C0103", "我们村到镇上那段路的路灯坏了大半年了，晚上骑电动车回家很吓人。"),
-    ("S0103", "我在某某建筑公司干了八个月钢筋工，老板一直拖着工资不给，说等工程款下来，现在人也找不到了。"),
-    ("S0105", "物业费一年比一年贵，服务一年比一年差，楼道里的垃圾一个礼拜才打扫一次。"),
-    ("S0201", "我们这栋楼的楼梯间全是邻居放的旧家具和纸板箱，万一着火怎么跑？"),
-    ("S0304", "想问一下今年的困难家庭临时救助还能不能申请，去哪里申请，需要带什么证件。"),
-    ("S0405", "我家燃气突然没了，燃气公司电话一直占线，饭都做不了。"),
-    ("S0101", "楼上邻居家的洗衣机放在阳台，每天晚上十二点洗衣服，声音震得我们睡不着，去说了反而吵起来。"),
-    ("E0405", "小区对面那排烧烤店每天晚上把炉子摆到人行道上烤，烟全往我们楼里飘。"),
-]
+CHANNELS = ["12345热线", "市长热线", "网络问政", "微信公众号", "政务服务便民热线"]
+TOWNS = ["城关镇", "城南街道", "东城街道", "河西镇", "新华街道", "桃源乡", "开发区", "北关街道", "石桥镇", "白沙镇"]
+ROADS = ["人民路", "建设路", "解放路", "幸福路", "育才路", "滨河路", "纬三路", "文昌路", "和平街", "朝阳大道",
+         "工业路", "迎宾大道", "民主街", "府前街", "长江路", "环城东路"]
+ESTATES = ["锦绣花园", "阳光丽景", "金色家园", "幸福里小区", "翠湖苑", "御景湾", "铁路新村", "电力小区", "名门世家",
+           "华府天地", "东方明珠小区", "桂花园", "水岸名都", "教师公寓"]
+VILLAGES = ["桃园村", "红星村", "王家庄", "大刘村", "河口村", "杨树湾村", "双龙村", "新庄村", "高桥村", "马家坪村"]
+SPOTS = ["农贸市场旁", "公园北门", "小学门口", "汽车站附近", "人民医院对面", "加油站旁边", "村委会附近", "广场东侧"]
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗")
+TITLES = ["先生", "女士", "师傅", "大爷", "阿姨", "大姐"]
+ROLES = ["附近居民", "业主", "商户", "村民", "路过市民", "租户", "家长", ""]
+TIMES = ["今天上午", "昨天晚上", "本周一", "今天早上七点左右", "前天下午", "昨晚十一点多", "今天中午", "上周末",
+         "这几天", "从上个月开始", "今天凌晨", "刚才"]
+MOODS = ["来电人非常着急", "多次反映无果", "希望尽快处理", "来电人很不满意", "影响附近居民正常生活",
+         "来电人说实在忍不了了", "来电人语气激动", "周围群众意见很大", "来电人担心出事", "已经不是第一次了",
+         # Callers threaten to petition about any problem: not a 信访苗头 (S0301) ticket by itself.
+         "来电人扬言再不解决就去上访", "来电人说这事再没人管就去市里反映", "来电人表示已经反映过好几次了",
+         "来电人说要找领导", "来电人说要向媒体曝光"]
+DEMANDS = ["请相关部门尽快处理", "希望尽快解决", "要求有关部门核实处理并回复", "希望派人来看一下",
+           "要求给个说法", "请督促整改", "希望不要透露其个人信息", "请尽快安排人员到现场", "要求回电告知处理结果"]
+EXTRAS = ["来电人称之前打过两次电话了，", "社区说不归他们管，", "来电人拍了照片可以提供，",
+          "来电人说附近很多人都有意见，", "", "", "", ""]
+EMOTIONS = ["激动", "平稳", "较为不满", "焦急"]
 
 
-def _fill(rnd, frame, problem, places, times, moods, held_out):
-    return frame.format(
-        name=rnd.choice(TRAIN_NAMES), surname=rnd.choice(TRAIN_SURNAMES if not held_out else ["钱", "马", "黄", "林"]),
-        role=rnd.choice(ROLES), place=rnd.choice(places), time=rnd.choice(times), mood=rnd.choice(moods),
-        days=rnd.randint(2, 15), emotion=rnd.choice(EMOTIONS), problem=problem)
+def active_codes(path=CATEGORIES):
+    """The active subcategories (小类) of the category catalogue."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return [r["code"] for r in csv.DictReader(f) if r["parent_code"] and r["is_active"] == "1"]
 
 
-def generate(seed=12345, per_category=48, heldout_per_category=20):
+def _place(rnd):
+    kind = rnd.random()
+    if kind < 0.3:
+        return f"{rnd.choice(TOWNS)}{rnd.choice(ROADS)}{rnd.randint(1, 399)}号"
+    if kind < 0.6:
+        return f"{rnd.choice(ESTATES)}{rnd.randint(1, 28)}栋{rnd.randint(1, 4)}单元"
+    if kind < 0.8:
+        return f"{rnd.choice(TOWNS)}{rnd.choice(VILLAGES)}{rnd.choice('一二三四五六七八')}组"
+    return f"{rnd.choice(ROADS)}{rnd.choice(SPOTS)}"
+
+
+def _ticket(rnd, code, problem, codes):
+    extra = rnd.choice(EXTRAS)
+    if rnd.random() < 0.15:  # a second, minor issue from another subcategory
+        other = rnd.choice([c for c in codes if c != code])
+        extra = f"另外顺便反映一下，{rnd.choice(PHRASES[other])}。" + extra
+    if rnd.random() < 0.08:  # some tickets are just the caller's words
+        return problem + "。"
+    return rnd.choice(FRAMES).format(
+        name=rnd.choice(SURNAMES) + rnd.choice(TITLES), role=rnd.choice(ROLES), place=_place(rnd),
+        time=rnd.choice(TIMES), mood=rnd.choice(MOODS), demand=rnd.choice(DEMANDS), extra=extra,
+        days=rnd.randint(2, 15), emotion=rnd.choice(EMOTIONS), channel=rnd.choice(CHANNELS), problem=problem)
+
+
+def generate(seed=12345, per_category=PER_CATEGORY):
+    """[(text, code, group)]: group names the hand-written phrasing or ticket the row comes from
+    (for grouped cross-validation: rows from one phrasing never sit on both sides of a split)."""
     rnd = random.Random(seed)
-    train, heldout = [], []
-    for code, (train_cores, heldout_cores) in CORES.items():
-        for _ in range(per_category):
-            text = _fill(rnd, rnd.choice(TRAIN_FRAMES), rnd.choice(train_cores), TRAIN_PLACES, TRAIN_TIMES,
-                         TRAIN_MOODS, False)
-            train.append((text, code))
-        for _ in range(heldout_per_category):
-            text = _fill(rnd, rnd.choice(HELDOUT_FRAMES), rnd.choice(heldout_cores), HELDOUT_PLACES,
-                         HELDOUT_TIMES, HELDOUT_MOODS, True)
-            heldout.append((text, code))
+    codes = active_codes()
+    missing = [c for c in codes if c not in PHRASES]
+    assert not missing, f"no phrasings for {missing}"
+    rows, seen = [], set()
+    for code in codes:
+        phrases = PHRASES[code]
+        for i in range(per_category):
+            j = i % len(phrases)
+            for _ in range(5):  # a duplicate text is redrawn
+                text = _ticket(rnd, code, phrases[j], codes)
+                if text not in seen:
+                    break
+            if text in seen:
+                continue
+            seen.add(text)
+            rows.append((text, code, f"{code}-p{j}"))
         words = LEXICON[code]
-        for _ in range(per_category // 2):
-            a, b = rnd.sample(words, 2)
-            text = _fill(rnd, rnd.choice(TRAIN_FRAMES), f"{a}，{b}的问题", TRAIN_PLACES, TRAIN_TIMES, TRAIN_MOODS, False)
-            train.append((text, code))
-    train += [(text, code) for code, text in HAND]
-    return sorted(set(train)), sorted(set(heldout))
+        for i in range(LEXICON_PER_CATEGORY):
+            a, b, c = rnd.sample(words, 3)
+            text = _ticket(rnd, code, rnd.choice(LEXICON_FORMS).format(a=a, b=b, c=c), codes)
+            if text not in seen:
+                seen.add(text)
+                rows.append((text, code, "lexicon"))
+    for i, (code, text) in enumerate(TICKETS):
+        if code in codes and text not in seen:
+            seen.add(text)
+            rows.append((text, code, f"{code}-t{i}"))
+    return sorted(rows)
 
 
-def _write(path, rows):
+def write(path, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["text", "category_code"])
-        w.writerows(rows)
+        w.writerows((text, code) for text, code, *_ in rows)
 
 
 def main():
-    train, heldout = generate()
-    _write(DATA / "examples.csv", train)
-    _write(DATA / "heldout.csv", heldout)
-    print(f"examples.csv: {len(train)} rows; heldout.csv: {len(heldout)} rows")
+    rows = generate()
+    write(DATA / "examples.csv", rows)
+    print(f"examples.csv: {len(rows)} rows, {len({r[1] for r in rows})} categories")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Category suggestion from Chinese text: jieba words + character n-grams, TF-IDF, a linear SVM
+"""Category suggestion from Chinese text: jieba words (1–2-grams) + character 1–3-grams, TF-IDF, a linear SVM
 with calibrated (sigmoid, cross-validated) probabilities.
 
 Trained from data/examples.csv (kept in the repository; see make_examples.py for what it is).
@@ -42,16 +42,16 @@ def build_pipeline():
     features = FeatureUnion([
         ("words", TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, ngram_range=(1, 2),
                                   sublinear_tf=True, min_df=1)),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2)),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
     ])
     svm = CalibratedClassifierCV(LinearSVC(C=1.0, random_state=0), method="sigmoid", cv=3)
     return make_pipeline(features, svm)
 
 
-def train(texts=None, labels=None):
+def train(texts=None, labels=None, build=None):
     if texts is None:
         texts, labels = read_examples()
-    pipeline = build_pipeline()
+    pipeline = (build or build_pipeline)()
     pipeline.fit(texts, labels)
     return pipeline
 
