@@ -9,6 +9,7 @@ from gridgov.grids import api as grids_api
 from gridgov.health import healthz
 from maps import urls as maps_urls
 from gridgov.home import home
+from gridgov.security.views import csp_report
 
 api_v1 = [
     path("grids/locate/", grids_api.locate_view, name="grid-locate"),
@@ -26,6 +27,7 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "field/icon-192.png", permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

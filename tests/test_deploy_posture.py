@@ -4,6 +4,7 @@ The production checks run `manage.py` in a subprocess with a production environm
 module is read once per process). The CSP in a real browser: tests/test_csp_browser.py.
 """
 import io
+import json
 import os
 import subprocess
 import sys
@@ -162,3 +163,16 @@ def test_it_leaves_an_admin_log_row_for_bulk_actions_and_imports(staff, categori
     row = LogEntry.objects.get(user=staff, action_flag=ADDITION, content_type__model="category")
     assert "分类.csv" in row.change_message and "unchanged" in row.change_message
     assert Category.objects.exists()
+
+
+def test_it_logs_csp_violation_reports_and_refuses_oversized_ones(db, caplog):
+    client = Client()
+    report = {"csp-report": {"violated-directive": "style-src-elem", "blocked-uri": "inline",
+                             "document-uri": "https://gridgov.example.gov.cn/mapwall/", "line-number": 12}}
+    response = client.post("/csp-report/", data=json.dumps(report), content_type="application/csp-report")
+    assert response.status_code == 204
+    assert any("CSP violation" in r.getMessage() and "style-src-elem" in r.getMessage() for r in caplog.records)
+    assert client.get("/csp-report/").status_code == 405
+    big = client.post("/csp-report/", data="x" * 9000, content_type="application/csp-report")
+    assert big.status_code == 413
+    assert client.post("/csp-report/", data="not json", content_type="application/csp-report").status_code == 400
