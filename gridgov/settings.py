@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gridgov.nulguard.RefuseNulCharactersMiddleware",  # NUL in path/query/form: a 400 naming it, never a 500
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

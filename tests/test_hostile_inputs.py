@@ -416,3 +416,55 @@ def test_it_never_answers_a_nul_character_with_a_server_error(world, method, url
     if r.status_code == 400:
         assert r.json()["errors"][0]["field"] in {k for k in data}
     assert counts() == before
+
+
+@pytest.fixture
+def o311_key(world):
+    from gridgov.open311.actions import do_issue_api_key
+
+    return do_issue_api_key("hostile")[1]
+
+
+@pytest.mark.parametrize("path,field", [
+    ("/open311/v2/requests.json?service_request_id=%00", "service_request_id"),
+    ("/open311/v2/requests.json?service_code=E01%00", "service_code"),
+    ("/open311/v2/requests/%00.json", "path"),
+    ("/open311/v2/services/%00.xml", "path"),
+    ("/citizen/status/%00/", "path"),
+    ("/console/command/case/%00/", "path"),
+    ("/api/v1/cases/?grid=%00", "grid"),
+])
+def test_it_refuses_a_nul_character_in_pages_and_open311_naming_it(world, path, field):
+    c = Client()
+    c.force_login(world.users["dispatcher"])
+    r = c.get(path)
+    assert r.status_code == 400, r.content
+    body = r.content.decode()
+    assert field in body and "\\x00" in body and "空字符" in body
+
+
+def test_it_refuses_nul_characters_in_an_open311_post_and_the_citizen_form_writing_nothing(world, o311_key, settings):
+    import time
+    from urllib.parse import urlencode
+
+    from gridgov.citizen.tokens import grid_token, new_stamp
+
+    before = counts()
+    body = urlencode({"api_key": o311_key, "service_code": "E0101", "lat": "33.015", "long": "119.005",
+                      "description": "井盖\x00丢失"})
+    r = Client().post("/open311/v2/requests.json", body, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and "description" in r.json()[0]["description"]
+    settings.GRIDGOV_CITIZEN_MIN_FILL_SECONDS = 0
+    url = reverse("citizen:report", kwargs={"grid_token": grid_token(N1)})
+    r = Client().post(url, {"stamp": new_stamp(N1, now=time.time() - 10), "category": "E0101",
+                            "description": "村口垃圾", "contact_name": "王\x00", "website": ""})
+    assert r.status_code == 400 and "contact_name" in r.content.decode()
+    assert counts() == before
+
+
+@pytest.mark.parametrize("value", ["1476-03-23T12:13:40-22:45", "0001-01-01T00:00:00"])
+def test_open311_reads_or_refuses_extreme_dates_without_a_server_error(world, value):
+    r = Client().get("/open311/v2/requests.json", {"start_date": value})
+    assert r.status_code in (200, 400), r.content
+    if r.status_code == 400:
+        assert "start_date" in r.json()[0]["description"]

@@ -5,6 +5,7 @@ explicit list of fields, and phone numbers typed into a description are masked.
 """
 import re
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from django.apps import apps
 from django.db import connection
@@ -121,7 +122,12 @@ def _moment(value, name):
     if parsed is None:
         raise Open311Error(400, name, "invalid_datetime", f"{name} 不是 W3C 日期时间：{value!r}",
                            f"{name} {value!r} is not a W3C date-time, e.g. 2024-05-01T00:00:00+08:00")
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    try:  # UTC, as stored: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (e.g. -22:45)
+        return parsed.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise Open311Error(400, name, "out_of_range", f"{name} 超出可表示的时间范围：{value!r}",
+                           f"{name} {value!r} is outside the representable date-time range")
 
 
 def _codes(value):
