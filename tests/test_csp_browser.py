@@ -20,7 +20,7 @@ from gridgov.dispatch.models import Role as DispatchRole  # noqa: E402
 from gridgov.grids.models import GridUnit  # noqa: E402
 from gridgov.hotline.models import HotlineBatch  # noqa: E402
 from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
-from tests.dispatch_helpers import N1, build_world  # noqa: E402
+from tests.dispatch_helpers import N1, build_world, photo  # noqa: E402
 from tests.factories import build_small_county, seed_test_categories  # noqa: E402
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -52,7 +52,7 @@ def site(settings, tmp_path):
     build_small_county()
     seed_test_categories()
     w = build_world()
-    case = w.case(description="北村路口垃圾堆积", address="北村一组路口")
+    case = w.case(photos=[photo()], description="北村路口垃圾堆积", address="北村一组路口")  # photos: previews too
     do_whistle(case, w.users["worker"])
     admin = User.objects.create_superuser("root", "root@example.invalid", "pw-root", role=Role.ADMIN)
     batch = HotlineBatch.objects.create(original_name="12345.csv", uploaded_by=admin, status="done")
