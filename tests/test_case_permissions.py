@@ -53,6 +53,11 @@ def world(county, categories, media):
         "B": make_case(d, *B2, channel="hotline_12345", contact_name="李四", contact_phone="13800001111"),
         "W": make_case(users["worker_a"], *B2, photos=[make_photo()]),
     }
+    # A responder sees the cases dispatched to their department (not its whole jurisdiction): B is.
+    from gridgov.dispatch.actions import do_file_case_by_command_centre, do_reroute
+
+    do_file_case_by_command_centre(cases["B"], d)
+    do_reroute(cases["B"], d, lead=dept)
     return users, cases
 
 
@@ -66,7 +71,7 @@ def client_for(user):
 VISIBLE = {
     "worker_a": {"A", "W"},  # own grid + own report
     "worker_b": {"B", "W"},  # the community they are assigned to
-    "responder": {"B", "W"},  # the department's jurisdiction
+    "responder": {"B"},  # dispatched to the department (W is in its jurisdiction, not dispatched to it)
     "responder_nodept": set(),
     "dispatcher": {"A", "B", "W"},
     "monitor": {"A", "B", "W"},
@@ -198,5 +203,5 @@ def test_token_and_session_authentication_both_work(world):
 def test_a_case_number_is_random_not_sequential(world):
     _, cases = world
     numbers = [c.number for c in cases.values()]
-    assert len(set(numbers)) == 3 and all(len(n) == 10 for n in numbers)
+    assert len(set(numbers)) == 3 and all(len(n) == 13 for n in numbers)
     assert not any(n.isdigit() for n in numbers)

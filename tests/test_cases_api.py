@@ -56,7 +56,7 @@ def test_it_creates_a_case_with_photos_from_multipart(api, county, categories, m
     assert body["category"] == {"code": "E0101", "name": "暴露垃圾", "group": {"code": "E01", "name": "市容环境"}}
     assert body["status"] == "reported" and body["urgency"] == "normal" and body["channel"] == "grid_patrol"
     assert body["reporter"]["username"] == "worker1"
-    assert len(body["number"]) == 10 and r["Location"] == f"/api/v1/cases/{body['number']}/"
+    assert len(body["number"]) == 13 and r["Location"] == f"/api/v1/cases/{body['number']}/"
     assert len(body["photos"]) == 2 and all(p["url"].startswith("/media/cases/") for p in body["photos"])
     assert body["photos"][0]["original_url"] is None  # a worker does not get the EXIF original
     photo = CasePhoto.objects.get(pk=body["photos"][0]["id"])

@@ -251,7 +251,7 @@ def test_it_gives_non_guessable_case_numbers(world):
         submit(ip=f"10.1.0.{i}")
     numbers = list(Case.objects.order_by("id").values_list("number", flat=True))
     assert len(set(numbers)) == 12
-    assert all(re.fullmatch(f"[{NUMBER_ALPHABET}]{{10}}", n) for n in numbers)
+    assert all(re.fullmatch(f"[{NUMBER_ALPHABET}]{{13}}", n) for n in numbers)
     # not sequential: consecutive cases share no long common prefix
     assert sum(a[:4] == b[:4] for a, b in zip(numbers, numbers[1:])) == 0
 

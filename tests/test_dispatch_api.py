@@ -36,7 +36,8 @@ def errors(response):
 # --- whistle ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("user, status", [
-    ("worker", 201), ("dispatcher", 201), ("cg", 403), ("monitor", 403), ("other_worker", 404)])
+    # cg: a responder sees only cases dispatched to its department (issue 7 access matrix): not this one yet
+    ("worker", 201), ("dispatcher", 201), ("cg", 404), ("monitor", 403), ("other_worker", 404)])
 def test_who_may_blow_the_whistle(world, as_user, user, status):
     case = world.case()
     r = as_user(user).post(f"/api/v1/cases/{case.number}/whistle/", {"level": "routine"}, format="json")

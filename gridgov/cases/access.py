@@ -4,13 +4,17 @@ Scope is a queryset filter (enforced in SQL), never a template condition:
 
 - grid worker: cases in the grid units they are assigned to (GridUnit.workers; a unit covers its
   descendants, whose codes it prefixes) and cases they reported themselves;
-- department responder: cases inside the jurisdiction of their active departments
-  (gridgov.departments; nothing when that app is not installed). TODO(issue 4): narrow this to the
-  cases dispatched to their department once dispatch exists;
+- department responder: cases dispatched to one of their active departments (lead, assist or
+  notified; gridgov.dispatch) and cases they reported themselves. Not the whole jurisdiction: a
+  county-wide bureau would otherwise read every citizen's phone and other departments' feedback
+  photos (issue 7, access matrix: tests/test_access_matrix.py);
 - dispatcher / command centre and admin (and superusers): every case;
-- district monitor: every case, read-only, personal data masked;
+- district monitor: every case, read-only, personal data masked, no photos (can_see_photos), phone
+  numbers typed into free text masked (mask_phones_in_text);
 - leader: their own reports only for now. TODO(issue 4): the cases they own (包案).
 """
+import re
+
 from django.apps import apps
 from django.db.models import Q
 
@@ -72,8 +76,17 @@ def scope_q(user):
     if role == Role.GRID_WORKER:
         return own | _prefix_q(assigned_unit_codes(user))
     if role == Role.RESPONDER:
-        return own | _prefix_q(department_unit_codes(user))
+        return own | Q(pk__in=dispatched_case_ids(user))
     return own
+
+
+def dispatched_case_ids(user):
+    """The ids (a subquery) of cases with a dispatch to one of the user's active departments."""
+    if not apps.is_installed("gridgov.dispatch"):
+        return []
+    Dispatch = apps.get_model("dispatch", "Dispatch")
+    return (Dispatch.objects.filter(department__is_active=True, department__memberships__user=user)
+            .values("case_id"))
 
 
 def visible_cases(user, queryset=None):
@@ -117,6 +130,12 @@ def sees_personal_data(user, case=None):
     return case is not None and role is not None and role != Role.MONITOR and case.reporter_id == user.pk
 
 
+def can_see_photos(user):
+    """Scene photos may show people, faces and number plates: never on the display accounts (monitor)."""
+    role = role_of(user)
+    return role is not None and role != Role.MONITOR
+
+
 def can_see_original_photo(user, case):
     # Originals carry EXIF (exact position, device): command centre and admin only.
     return role_of(user) in {Role.DISPATCHER, Role.ADMIN}
@@ -135,3 +154,17 @@ def mask_phone(phone):
     if len(digits) >= 7:
         return "".join(digits[:3]) + "****" + "".join(digits[-4:])
     return "*" * len(digits)
+
+
+# Mainland mobile numbers and landlines with area code, as typed into free text (the rule of the public
+# Open311 feed, gridgov.open311.selectors.mask_phones).
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)\d{7,8}(?!\d)")
+
+
+def mask_phones_in_text(text):
+    """Free text (description, address, notes) for a viewer whose personal data is masked."""
+    def repl(m):
+        if m.group(1):
+            return f"{m.group(1)}****{m.group(2)}"
+        return f"{m.group(3)}********"
+    return PHONE_IN_TEXT.sub(repl, text or "") if text else text

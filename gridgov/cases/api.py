@@ -119,7 +119,8 @@ class DuplicateCandidatesView(APIView):
         if category is None:
             raise FieldError("category", "unknown_category", f"小类 {code!r} 不存在", f"subcategory {code!r} does not exist")
         wlon, wlat = to_wgs84(lon, lat, datum)
-        found = selectors.duplicate_candidates(wlon, wlat, category)
+        found = selectors.mark_out_of_scope(selectors.duplicate_candidates(wlon, wlat, category),
+                                            access.visible_cases(request.user))
         return Response({"radius_m": category.duplicate_radius_m, "window_hours": category.duplicate_window_hours,
                          "results": CandidateSerializer(found, many=True).data})
 

@@ -116,11 +116,13 @@ OPEN_STATUSES = [Status.REPORTED, Status.WHISTLED]
 
 # Unambiguous characters (no 0/O, 1/I/L): read over the phone to a citizen without mistakes.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-NUMBER_LENGTH = 10
+# 13 characters: 31^13 ≈ 2^64.4, at least 64 bits (the receipt handed to citizens and the Open311
+# service_request_id; issue 7). Numbers issued when this was 10 stay valid.
+NUMBER_LENGTH = 13
 
 
 def new_case_number():
-    """Public case number: random, not sequential, so it cannot be guessed (31^10 ≈ 8×10^14)."""
+    """Public case number: random, not sequential, so it cannot be guessed (31^13 ≈ 2^64.4)."""
     return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
 
 

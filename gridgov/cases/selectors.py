@@ -86,6 +86,7 @@ def detail_queryset(queryset):
 class Candidate:
     case: Case
     distance_m: float
+    in_scope: bool = True  # False: a case the asker may not open; shown without its text and photo
 
 
 # Open, first reports (not follow-ups) of the category near the point and recent enough. The
@@ -122,6 +123,16 @@ def duplicate_candidates(lon, lat, category, now=None, limit=10):
         rows = cur.fetchall()
     cases = Case.objects.select_related("category").in_bulk([r[0] for r in rows])
     return [Candidate(cases[pk], round(d, 1)) for pk, d in rows if pk in cases]
+
+
+def mark_out_of_scope(candidates, visible):
+    """Candidates whose case is not in `visible` (a queryset from access.visible_cases) lose their free
+    text and photo: a worker near a border learns that the same problem was reported next door, not by
+    whom or what was written (issue 7, access matrix)."""
+    ids = set(visible.filter(pk__in=[c.case.pk for c in candidates]).values_list("pk", flat=True))
+    for c in candidates:
+        c.in_scope = c.case.pk in ids
+    return candidates
 
 
 def case_history(case):

@@ -11,6 +11,7 @@ from .models import Case, CasePhoto, Category, Channel, Urgency
 from .photos import FLAG_LABELS
 
 PERSONAL_FIELDS = ("contact_name", "contact_phone")
+FREE_TEXT_FIELDS = ("description", "address", "resolution_note")  # phones typed in them are masked too
 
 
 def _user(context):
@@ -23,6 +24,8 @@ def mask_value(name, value):
         return access.mask_name(value)
     if name == "contact_phone":
         return access.mask_phone(value)
+    if name in FREE_TEXT_FIELDS:
+        return access.mask_phones_in_text(value)
     return value
 
 
@@ -135,24 +138,27 @@ class CaseSerializer(serializers.ModelSerializer):
             "number": obj.number, "client_uuid": str(obj.client_uuid),
             "lon": round(obj.point.x, 7), "lat": round(obj.point.y, 7), "input_datum": obj.input_datum,
             "input_lon": obj.input_lon, "input_lat": obj.input_lat, "gps_accuracy_m": obj.gps_accuracy_m,
-            "address": obj.address, "grid_code": obj.grid_code, "grid_name": obj.grid_name,
+            "address": access.mask_phones_in_text(obj.address) if masked else obj.address,
+            "grid_code": obj.grid_code, "grid_name": obj.grid_name,
             "ancestors": obj.ancestors,
             "category": None if category is None else {
                 "code": category.code, "name": category.name,
                 "group": {"code": category.parent.code, "name": category.parent.name} if category.parent_id else None},
-            "description": obj.description, "urgency": obj.urgency, "urgency_label": str(obj.get_urgency_display()),
+            "description": access.mask_phones_in_text(obj.description) if masked else obj.description,
+            "urgency": obj.urgency, "urgency_label": str(obj.get_urgency_display()),
             "priority": obj.priority, "channel": obj.channel, "channel_label": str(obj.get_channel_display()),
             "reporter": self.get_reporter(obj),
             "contact_name": mask_value("contact_name", obj.contact_name) if masked else obj.contact_name,
             "contact_phone": mask_value("contact_phone", obj.contact_phone) if masked else obj.contact_phone,
             "personal_data_masked": masked, "status": obj.status, "status_label": str(obj.get_status_display()),
-            "resolved_on_spot": obj.resolved_on_spot, "resolution_note": obj.resolution_note,
+            "resolved_on_spot": obj.resolved_on_spot,
+            "resolution_note": access.mask_phones_in_text(obj.resolution_note) if masked else obj.resolution_note,
             "closed_at": _dt(obj.closed_at),
             "follow_up_of": obj.follow_up_of.number if obj.follow_up_of_id else None,
             "repeat_count": obj.repeat_count, "flags": self.get_flags(obj),
             "occurred_at": _dt(obj.occurred_at), "reported_at": _dt(obj.reported_at),
             "received_at": _dt(obj.received_at),
-            "photos": [photo_data(p, obj, user) for p in obj.photos.all()],
+            "photos": [photo_data(p, obj, user) for p in obj.photos.all()] if access.can_see_photos(user) else [],
         }
         return data
 
@@ -185,16 +191,19 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 HIDDEN_IN_HISTORY = {"id", "client_uuid"}
+# A photo's stored file name is its (unguessable) address under MEDIA_URL: not for viewers without photos.
+PHOTO_KEYS_IN_HISTORY = {"image", "thumbnail", "original", "exif_point", "sha256"}
 
 
-def history_data(events, masked):
+def history_data(events, masked, photos=True):
     out = []
+    hidden = HIDDEN_IN_HISTORY if photos else HIDDEN_IN_HISTORY | PHOTO_KEYS_IN_HISTORY
     for e in events:
         entry = HistoryEntrySerializer(e).data
         for side in ("before", "after"):
             values = entry[side]
             if isinstance(values, dict):
-                values = {k: v for k, v in values.items() if k not in HIDDEN_IN_HISTORY}
+                values = {k: v for k, v in values.items() if k not in hidden}
                 if masked:
                     values = {k: mask_value(k, v) if isinstance(v, str) else v for k, v in values.items()}
                 entry[side] = values
@@ -222,7 +231,8 @@ class CaseDetailSerializer(CaseSerializer):
     def get_history(self, obj) -> list:
         from .selectors import case_history
 
-        return history_data(case_history(obj), not access.sees_personal_data(_user(self.context), obj))
+        user = _user(self.context)
+        return history_data(case_history(obj), not access.sees_personal_data(user, obj), access.can_see_photos(user))
 
 
 class CandidateSerializer(serializers.Serializer):
@@ -231,7 +241,7 @@ class CandidateSerializer(serializers.Serializer):
     number = serializers.CharField(source="case.number")
     distance_m = serializers.FloatField()
     category = CategoryRefSerializer(source="case.category")
-    description = serializers.CharField(source="case.description")
+    description = serializers.SerializerMethodField()
     status = serializers.CharField(source="case.status")
     grid_name = serializers.CharField(source="case.grid_name")
     received_at = serializers.DateTimeField(source="case.received_at")
@@ -246,7 +256,13 @@ class CandidateSerializer(serializers.Serializer):
     def get_lat(self, obj) -> float:
         return round(obj.case.point.y, 7)
 
+    def get_description(self, obj) -> str:
+        # Another grid's case: no free text. In scope: phones typed into it masked (no personal data here).
+        return access.mask_phones_in_text(obj.case.description) if obj.in_scope else ""
+
     def get_thumbnail_url(self, obj) -> str | None:
+        if not obj.in_scope:
+            return None
         photo = next(iter(obj.case.photos.all()), None)
         return photo.thumbnail.url if photo else None
 

@@ -98,6 +98,16 @@ def visible_case_dispatches(user, case):
     return list(access.visible_dispatches(user, selectors.case_dispatches(case)))
 
 
+def case_for_viewer(user, case):
+    """The case as this viewer may read it on a page: phone numbers typed into its description and
+    address masked unless the viewer needs the citizen's contact (gridgov.cases.access.sees_personal_data).
+    Changes the instance in memory only: never save it."""
+    if not case_access.sees_personal_data(user, case):
+        case.description = case_access.mask_phones_in_text(case.description)
+        case.address = case_access.mask_phones_in_text(case.address)
+    return case
+
+
 def case_photos(case):
     return list(CasePhoto.objects.filter(case=case).order_by("kind", "id"))
 
@@ -186,7 +196,10 @@ def timeline(user, case):
 
 
 def photo_if_visible(user, pk):
-    """A photo of a case this user may see (through the case scope or a dispatch they may see)."""
+    """A photo of a case this user may see (through the case scope or a dispatch they may see); never for
+    the display accounts (case_access.can_see_photos: photos may show people)."""
+    if not case_access.can_see_photos(user):
+        return None
     photo = CasePhoto.objects.filter(pk=pk).select_related("case").first()
     if photo is None:
         return None

@@ -23,7 +23,7 @@ def verify_list(request):
 
 
 def _context(request, dispatch, form=None, error=None):
-    case = dispatch.case
+    case = selectors.case_for_viewer(request.user, dispatch.case)
     photos = selectors.case_photos(case)
     return {
         "d": dispatch, "case": case, "error": error,

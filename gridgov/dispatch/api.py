@@ -86,7 +86,8 @@ def _case_dispatches_payload(request, case):
     whistle = Whistle.objects.filter(case=case).select_related("whistled_by").first()
     return {"case": case.number, "status": case.status,
             "whistle": WhistleSerializer(whistle).data if whistle else None,
-            "dispatches": DispatchSerializer(selectors.case_dispatches(case, visible), many=True).data,
+            "dispatches": DispatchSerializer(selectors.case_dispatches(case, visible), many=True,
+                                             context={"request": request}).data,
             "events": EventSerializer(selectors.case_history(case), many=True).data
             if access.sees_case_history(request.user, case) else []}
 
@@ -118,7 +119,7 @@ def _whistle_payload(request, result):
     route = result.route
     return {"whistle": WhistleSerializer(result.whistle).data, "explain": routing.explain(route),
             "is_diversion": route.is_diversion, "legal_basis": route.legal_basis,
-            "dispatches": DispatchSerializer(result.dispatches, many=True).data,
+            "dispatches": DispatchSerializer(result.dispatches, many=True, context={"request": request}).data,
             "triage": TriageSerializer(result.triage).data if result.triage else None}
 
 
@@ -154,7 +155,7 @@ class RerouteView(APIView):
         made = actions.do_reroute(case, request.user, lead=lead[0] if lead else None, assists=_codes(data, "assists"),
                                   notified=_codes(data, "notified"), note=data.get("note", ""),
                                   legal_basis=data.get("legal_basis", ""))
-        return Response(DispatchSerializer(made, many=True).data, status=201)
+        return Response(DispatchSerializer(made, many=True, context={"request": request}).data, status=201)
 
 
 class CaseDispatchesView(APIView):
@@ -230,7 +231,7 @@ class DispatchListView(APIView):
         queryset = selectors.queue(queryset, selectors.parse_states(q.get("state")), (q.get("role") or "").strip())
         paginator = Page()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(DispatchSerializer(page, many=True).data)
+        return paginator.get_paginated_response(DispatchSerializer(page, many=True, context={"request": request}).data)
 
 
 class DispatchDetailView(APIView):
@@ -315,4 +316,4 @@ class TriageListView(APIView):
         paginator = Page()
         page = paginator.paginate_queryset(selectors.triage_queue(access.visible_triage(request.user)), request,
                                            view=self)
-        return paginator.get_paginated_response(TriageSerializer(page, many=True).data)
+        return paginator.get_paginated_response(TriageSerializer(page, many=True, context={"request": request}).data)

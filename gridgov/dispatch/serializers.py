@@ -1,6 +1,7 @@
 """Output shapes of the dispatch API (times in Asia/Shanghai with their offset) and request documentation."""
 from rest_framework import serializers
 
+from gridgov.cases import access as case_access
 from gridgov.workcal.limits import TimeLimit
 
 from . import transitions
@@ -34,6 +35,15 @@ class CaseRefSerializer(serializers.Serializer):
     def get_category(self, obj) -> dict | None:
         c = obj.category
         return {"code": c.code, "name": c.name, "warning_colour": c.warning_colour} if c else None
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        if not case_access.sees_personal_data(getattr(request, "user", None), obj):
+            # phones typed into the text, masked for viewers who do not need them (monitor, grid workers)
+            data["address"] = case_access.mask_phones_in_text(data["address"])
+            data["description"] = case_access.mask_phones_in_text(data["description"])
+        return data
 
     def get_lon(self, obj) -> float:
         return round(obj.point.x, 7)

@@ -23,8 +23,14 @@ _MASKED_PHONE = """CASE WHEN length(regexp_replace(c.contact_phone, '[^0-9]', ''
     ELSE regexp_replace(c.contact_phone, '[0-9]', '*', 'g') END"""
 _MASKED_NAME = "CASE WHEN c.contact_name = '' THEN '' ELSE left(c.contact_name, 1) || repeat('*', greatest(1, length(c.contact_name) - 1)) END"
 
+# Phones typed into free text, masked as gridgov.cases.access.mask_phones_in_text does.
+_MASK_TEXT = ("regexp_replace(regexp_replace({col}, '(?<![0-9])(1[3-9][0-9])[0-9]{{4}}([0-9]{{4}})(?![0-9])', "
+              "'\\1****\\2', 'g'), '(?<![0-9])(0[0-9]{{2,3}}-?)[0-9]{{7,8}}(?![0-9])', '\\1********', 'g')")
+
 _CASES_SQL = """
-    SELECT c.number, c.status, c.channel, cat.code, cat.name, c.description, c.address, c.grid_code, c.grid_name,
+    SELECT c.number, c.status, c.channel, cat.code, cat.name,
+        CASE WHEN {full} THEN c.description ELSE {masked_text} END,
+        CASE WHEN {full} THEN c.address ELSE {masked_address} END, c.grid_code, c.grid_name,
         c.urgency, c.priority,
         to_char(c.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
         to_char(c.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
@@ -62,6 +68,8 @@ def case_rows(user, params, geometry="geojson"):
     full = "true" if role in access.SEE_PERSONAL_DATA else (
         "false" if role == Role.MONITOR else f"c.reporter_id = {int(user.pk)}")
     sql = _CASES_SQL.format(full=full, masked_name=_MASKED_NAME, masked_phone=_MASKED_PHONE, ids=ids_sql,
+                            masked_text=_MASK_TEXT.format(col="c.description"),
+                            masked_address=_MASK_TEXT.format(col="c.address"),
                             geometry=GEOMETRY[geometry].format(col="c.point"))
     return _stream(sql, ids_params)
 

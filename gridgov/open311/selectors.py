@@ -19,6 +19,7 @@ from gridgov.cases.models import (
     CasePhoto,
     Category,
     CategoryLevel,
+    Channel,
     PhotoKind,
     Status,
 )
@@ -146,7 +147,7 @@ def _base(jurisdiction):
             .select_related("category", "follow_up_of")
             .annotate(lon=Func("point", function="ST_X", output_field=FloatField()),
                       lat=Func("point", function="ST_Y", output_field=FloatField()))
-            .only("id", "number", "status", "resolution_note", "description", "address", "grid_name",
+            .only("id", "number", "status", "channel", "resolution_note", "description", "address", "grid_name",
                   "ancestors", "received_at", "updated_at", "closed_at", "category__code", "category__name",
                   "follow_up_of__number")
             .prefetch_related(Prefetch("photos", queryset=photos, to_attr="report_photos")))
@@ -221,6 +222,12 @@ def _address(case):
     return "".join(a.get("name", "") for a in case.ancestors[1:]) + case.grid_name
 
 
+def _published(case):
+    """Only a citizen's own photo (Open311 / QR form) goes into this public feed: grid workers' and
+    hotline cases' scene photos may show people and stay inside (issue 7, access matrix)."""
+    return case.channel == Channel.CITIZEN
+
+
 def request_dicts(cases, build_uri):
     leads = _lead_dispatches([c.id for c in cases])
     out = []
@@ -244,7 +251,7 @@ def request_dicts(cases, build_uri):
             "zipcode": None,
             "lat": round(case.lat, 7),
             "long": round(case.lon, 7),
-            "media_url": build_uri(photo.image.url) if photo and photo.image else None,
+            "media_url": build_uri(photo.image.url) if photo and photo.image and _published(case) else None,
         })
     return out
 
