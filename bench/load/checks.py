@@ -106,11 +106,27 @@ def check_cases(ledger_path, media_root):
     if fb_bad:
         failed.append(f"{fb_bad} feedbacks answered 200 without a fed-back dispatch and an after-photo")
     retried = sum(1 for recs in answered.values() if recs[0]["attempt"] > 1)
-    return {"reports": len(new), "answered_201": created_201, "answered_200_retry_only": answered_200,
+    orphans = _orphan_files(media, private)
+    in_flight = len(set(new) - set(answered) - {r["uuid"] for r in refused + unsent})
+    return {"reports": len(new), "in_flight_at_stop": in_flight, "answered_201": created_201,
+            "answered_200_retry_only": answered_200,
             "answered_after_retry": retried, "in_db": len(cases), "committed_but_unanswered": committed_unanswered,
             "duplicates": len(dupes), "missing": missing, "wrong_photo_count": wrong_photos,
             "missing_files": missing_files, "photos_checked": sum(len(v) for v in photos.values()),
-            "refused": len(refused), "unsent": len(unsent), "feedbacks": len(feedback)}, failed
+            "refused": len(refused), "unsent": len(unsent), "feedbacks": len(feedback),
+            "orphan_files": orphans}, failed
+
+
+def _orphan_files(media, private):
+    """Files on disk that no photo row names: written by a request killed before its commit (harmless,
+    removed by `manage.py prune_case_files`); counted, not a failure."""
+    from gridgov.cases.models import CasePhoto
+
+    named = set()
+    for image, thumb, original in CasePhoto.objects.values_list("image", "thumbnail", "original"):
+        named.update({str(media / image), str(media / thumb), str(private / original)})
+    on_disk = {str(p) for root in (media, private) if root.exists() for p in root.rglob("*") if p.is_file()}
+    return len(on_disk - named)
 
 
 def _check_feedback(feedback):

@@ -90,7 +90,7 @@ def _stamp(args):
 
 def prepare_db(args):
     """A fresh copy of the seeded template; returns the seed's user file (dict)."""
-    tpl, stamp = f"{args.db}_tpl", _stamp(args)
+    tpl, stamp = args.template or f"{args.db}_tpl", _stamp(args)
     users_file = ROOT / "var/load" / f"{tpl}.users.json"
     users_file.parent.mkdir(parents=True, exist_ok=True)
     (have,) = admin_sql([("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
@@ -136,13 +136,15 @@ class Stack:
         self.worker = self._spawn([PY, "manage.py", "procrastinate", "worker"], "worker")
         self.wait_ready()
 
-    def wait_ready(self, timeout=60):
+    def wait_ready(self, timeout=240):
+        """Until /healthz answers. After a restart in the middle of the load every client's retry arrives at
+        once: the health check waits in the same queue, hence the long per-request timeout."""
         import requests
 
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).ok:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=30).ok:
                     return
             except requests.RequestException:
                 pass
@@ -191,6 +193,44 @@ def _group(pgid):
     return out
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_snapshot(stack, locust_pid, db):
+    """CPU seconds used so far, per process: gunicorn + worker (app), this database's backends (db), locust.
+    On a shared machine the wall-clock figures say as much about the neighbours as about the code; CPU
+    seconds per request do not. Backends that ended between two snapshots are not counted (few: the app
+    keeps its connections, CONN_MAX_AGE=60)."""
+    from django.db import connection
+
+    snap = {}
+    for p in (stack.web, stack.worker):
+        for pid in _group(p.pid):
+            snap[("app", pid)] = _cpu_s(pid)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+        for (pid,) in cur.fetchall():
+            snap[("db", pid)] = _cpu_s(pid)
+    snap[("locust", locust_pid)] = _cpu_s(locust_pid)
+    return {k: v for k, v in snap.items() if v is not None}
+
+
+def cpu_used(before, after):
+    out = {"app": 0.0, "db": 0.0, "locust": 0.0}
+    for key, v in after.items():
+        out[key[0]] += v - before.get(key, 0.0)
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def free_port():
     import socket
 
@@ -236,11 +276,12 @@ def main(argv=None):
     ap.add_argument("--timed", type=int, default=12, help="dispatches whose deadline falls while down")
     ap.add_argument("--sweep-cron", default="* * * * *")
     ap.add_argument("--db", default="gridgov_load")
+    ap.add_argument("--template", default="", help="seeded template database (default <db>_tpl)")
     ap.add_argument("--out", default=str(ROOT / "var/verify/load.json"))
     ap.add_argument("--no-targets", action="store_true", help="report p95 figures without failing on them")
     args = ap.parse_args(argv)
 
-    started_at = datetime.now(UTC)
+    started_at, load_at_start = datetime.now(UTC), load_avg()
     log(f"load {args.workers} workers + {args.responders} responders, {args.duration} s, "
         f"crash at {args.crash_at or '-'}; load average {load_avg()}")
     users = prepare_db(args)
@@ -263,7 +304,11 @@ def main(argv=None):
     users_path = run_dir / "users.json"
     users_path.write_text(json.dumps(users))
     t0 = time.time()
-    stack.start()
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()
+        raise
     log(f"gunicorn on :{stack.port} and the worker up in {time.time() - t0:.1f} s")
 
     crash = None
@@ -274,13 +319,16 @@ def main(argv=None):
                           kill_at + timedelta(seconds=max(3, args.down - 2)))
     cmd = [str(ROOT / ".venv/bin/locust"), "-f", str(HERE / "locustfile.py"), "--headless", "-H",
            f"http://127.0.0.1:{stack.port}", "-u", str(args.workers + args.responders), "-r", str(args.spawn_rate),
-           "-t", f"{args.duration}s", "--csv", str(run_dir / "locust"), "--stop-timeout", "30", "--only-summary",
+           "-t", f"{args.duration}s", "--csv", str(run_dir / "locust"), "--stop-timeout", "180", "--only-summary",
            "--loglevel", "WARNING"]
     env = {**os.environ, "LOAD_USERS": str(users_path), "LOAD_LEDGER": str(ledger), "LOAD_PACE": str(args.pace)}
     env.pop("DATABASE_URL", None)
     load_start = time.time()
     locust = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(run_dir / "log/locust.log", "wb"),
                               stderr=subprocess.STDOUT)
+    time.sleep(1)
+    cpu_before = cpu_snapshot(stack, locust.pid, args.db)
+    cpu = None
     try:
         if args.crash_at:
             time.sleep(max(0, args.crash_at - (time.time() - load_start)))
@@ -294,7 +342,14 @@ def main(argv=None):
             crash["restart_s"] = round(time.time() - t, 1)
             crash["killed_pids"] = len(pids)
             log(f"restarted in {crash['restart_s']} s")
-        locust.wait(args.duration + 120)
+        while locust.poll() is None and time.time() - load_start < args.duration:
+            time.sleep(1)
+        if not args.crash_at:  # after a kill -9 the dead processes' CPU is gone: no CPU figures then
+            cpu = cpu_used(cpu_before, cpu_snapshot(stack, locust.pid, args.db))
+        locust.wait(args.duration + 300)
+    except BaseException:
+        stack.stop()
+        raise
     finally:
         if locust.poll() is None:
             locust.kill()
@@ -311,11 +366,14 @@ def main(argv=None):
 
     result.update({
         "kind": "crash" if args.crash_at else "load", "started_at": started_at.isoformat(),
-        "machine": {"load_average_at_start_end": [None, load_avg()], "cores": os.cpu_count()},
+        "machine": {"load_average_at_start_end": [load_at_start, load_avg()], "cores": os.cpu_count()},
         "params": {k: v for k, v in vars(args).items() if k != "out"}, "duration_s": round(load_s, 1),
         "requests": stats, "total": total,
         "error_rate": round(total["failures"] / max(1, total["requests"]), 5) if total else None,
         "cases_per_s": round(result["cases"]["answered_201"] / args.duration, 2)})
+    if cpu and total:
+        result["cpu_s"] = cpu
+        result["cpu_ms_per_request"] = {k: round(1000 * v / max(1, total["requests"]), 1) for k, v in cpu.items()}
     result["targets"], result["missed"] = TARGETS, []
     if crash:
         result["crash"] = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in crash.items()}

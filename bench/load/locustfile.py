@@ -8,7 +8,7 @@ grids). It reports what it finds — POST /api/v1/cases/ multipart with 1-3 smal
 UUID made when the report is written, exactly as the field page's outbox sends it — and whistles about
 half of them (POST /api/v1/cases/<n>/whistle/), looking at its own list now and then. Like the outbox
 (gridgov/field/static/field/outbox.js): a report that gets no answer, a network error, a 5xx, 408 or
-429 stays in the outbox and is sent again with the same UUID (back-off 1, 2, 4 ... 15 s); a 4xx is a
+429 stays in the outbox and is sent again with the same UUID (back-off 2, 4, 8, 16, 30 s with jitter; like the page's fetch, no early client timeout — 120 s); a 4xx is a
 refusal (kept, counted as an error); 200/201 with a case number removes it.
 
 Responder (weight = the number of seeded responders): lists its department's queue, opens the most
@@ -36,7 +36,8 @@ _workers = iter(USERS["workers"])
 _responders = iter(itertools.cycle(USERS["responders"]))
 CATEGORIES = [c for c, w in USERS["category_mix"] for _ in range(w)]
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
-BACKOFF = (1, 2, 4, 8, 15)
+BACKOFF = (2, 4, 8, 16, 30)  # seconds, ±50 % jitter; the page's outbox also retries every 30 s
+TIMEOUT_S = 120  # the page's fetch() sets none: a phone waits for the answer rather than give up early
 
 
 def ledger(**rec):
@@ -64,7 +65,7 @@ PHOTOS = _jpegs()
 
 class GridWorker(HttpUser):
     weight = max(1, len(USERS["workers"]))
-    wait_time = between(4 * PACE, 12 * PACE)
+    wait_time = between(20 * PACE, 60 * PACE)  # ≈ 1 report a minute each: far above a real patrol (a few a day)
 
     def on_start(self):
         me = next(_workers, None) or random.choice(USERS["workers"])
@@ -81,7 +82,7 @@ class GridWorker(HttpUser):
         name = "POST /api/v1/cases/ (photos)" if report["attempts"] == 1 else "POST /api/v1/cases/ (retry)"
         try:
             with self.client.post("/api/v1/cases/", data=report["fields"], files=files, name=name,
-                                  catch_response=True, timeout=30) as r:
+                                  catch_response=True, timeout=TIMEOUT_S) as r:
                 status = r.status_code
                 body = _json(r)
                 if status in (200, 201) and body.get("number"):
@@ -93,8 +94,7 @@ class GridWorker(HttpUser):
                 if status == 0 or status in RETRY_STATUSES:
                     r.failure(f"{status}: will retry")
                     ledger(t="retry", uuid=report["uuid"], status=status, attempt=report["attempts"])
-                    report["next_at"] = time.time() + BACKOFF[min(report["attempts"], len(BACKOFF)) - 1]
-                    self.outbox.append(report)
+                    self._later(report)
                     return None
                 r.failure(f"refused {status}: {str(body)[:200]}")
                 ledger(t="refused", uuid=report["uuid"], status=status, body=body, attempt=report["attempts"])
@@ -102,9 +102,13 @@ class GridWorker(HttpUser):
         except Exception as exc:  # the connection broke mid-request: the outbox keeps it
             ledger(t="retry", uuid=report["uuid"], status="exception", error=repr(exc)[:200],
                    attempt=report["attempts"])
-            report["next_at"] = time.time() + BACKOFF[min(report["attempts"], len(BACKOFF)) - 1]
-            self.outbox.append(report)
+            self._later(report)
             return None
+
+    def _later(self, report):
+        report["next_at"] = time.time() + BACKOFF[min(report["attempts"], len(BACKOFF)) - 1] * (
+            0.5 + self.rng.random())
+        self.outbox.append(report)
 
     def flush(self, force=False):
         due = [r for r in self.outbox if force or r["next_at"] <= time.time()]
@@ -151,7 +155,7 @@ class GridWorker(HttpUser):
             self.client.get(f"/api/v1/cases/{self.rng.choice(self.mine[-20:])}/", name="GET /api/v1/cases/<n>/")
 
     def on_stop(self):
-        deadline = time.time() + float(os.environ.get("LOAD_DRAIN_S", "20"))
+        deadline = time.time() + float(os.environ.get("LOAD_DRAIN_S", "150"))
         while self.outbox and time.time() < deadline:
             self.flush(force=True)
             if self.outbox:
@@ -162,7 +166,7 @@ class GridWorker(HttpUser):
 
 class Responder(HttpUser):
     weight = max(1, len(USERS["responders"]))
-    wait_time = between(3 * PACE, 9 * PACE)
+    wait_time = between(5 * PACE, 15 * PACE)
 
     def on_start(self):
         self.me = next(_responders)
