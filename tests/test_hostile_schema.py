@@ -71,13 +71,18 @@ def hostile_world(db, media):
     world.users["admin"] = make_user("root", Role.ADMIN, is_staff=True, is_superuser=True)
     tokens = {name: Token.objects.create(user=user).key for name, user in world.users.items()}
     cases = [world.case(photos=[photo()]), world.case(category="E0101")]
+    from gridgov.dispatch.actions import do_whistle
     from gridgov.dispatch.models import Dispatch
+
+    do_whistle(cases[1], world.users["worker"])  # dispatches for the responders' operations
 
     ids = {
         "number": [c.number for c in cases],
         "id": list(Dispatch.objects.values_list("id", flat=True)[:3]) or [1],
         "code": [N1, GridUnit.objects.order_by("code").first().code],
         "photo_id": list(cases[0].photos.values_list("id", flat=True)) or [1],
+        "fmt": ["csv", "geojson", "gpkg", "shp.zip"],
+        "z": [14], "x": [13608], "y": [6598],  # the tile over the small county
     }
     return tokens, ids
 
@@ -151,3 +156,49 @@ def test_it_serves_the_schema_it_fuzzes(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert len(OPERATIONS) >= 40
+
+
+# --- Open311 GeoReport v2 is not in the OpenAPI schema: fuzzed here with its own parameter names ----------
+
+OPEN311_PARAMS = ["api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
+                  "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
+                  "media_url", "service_request_id", "start_date", "end_date", "status", "attribute[WHERE]"]
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["nan", "inf", "-inf", "1e400", "-91", "181", "0", "33.015", "119.005", "E0101", "open",
+                     "1476-03-23T12:13:40-22:45", "0001-01-01T00:00:00", "'; DROP TABLE cases_case; --",
+                     '"><img src=x onerror=alert(1)>', "\x00", "%00", "../../etc/passwd", "A" * 5000]))
+
+
+def test_it_answers_open311_without_a_server_error(hostile_world, server_errors):
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    from gridgov.open311.actions import do_issue_api_key
+
+    key = do_issue_api_key("fuzz")[1]
+    client = Client()
+
+    @settings(max_examples=EXAMPLES * 8, deadline=None, database=None, derandomize=True, print_blob=False,
+              suppress_health_check=list(HealthCheck))
+    @given(path=st.sampled_from(["discovery", "services", "services/E0101", "requests", "requests/X", "tokens/X"]),
+           fmt=st.sampled_from(["json", "xml"]), post=st.booleans(), with_key=st.booleans(),
+           params=st.dictionaries(st.sampled_from(OPEN311_PARAMS) | st.text(max_size=10), HOSTILE_TEXT, max_size=8))
+    def check(path, fmt, post, with_key, params):
+        if with_key:
+            params = {**params, "api_key": key}
+        url = f"/open311/v2/{path}.{fmt}"
+        del server_errors[:]
+        try:
+            with transaction.atomic():
+                if post:
+                    r = client.post(url, urlencode(params), content_type="application/x-www-form-urlencoded")
+                else:
+                    r = client.get(url, params)
+        except DatabaseError:
+            pass
+        assert r.status_code < 500, f"{'POST' if post else 'GET'} {url} {params!r}: {r.status_code}\n" + \
+            "\n".join(server_errors[:1])
+
+    check()
