@@ -139,10 +139,10 @@ def do_backup(output=None, db=None, media_root=None, private_root=None):
     if output.exists():
         raise FieldError("BACKUP", "exists", f"备份文件已存在，不覆盖：{output}",
                          f"the backup file already exists, not overwriting it: {output}")
-    output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     dump_path = output.with_name(output.name + ".dump.partial")
     try:
+        output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Personal data (names, phone numbers, photo originals with EXIF): readable by the owner only.
         for path in (partial, dump_path):
             path.unlink(missing_ok=True)  # left by a backup killed part-way
@@ -183,6 +183,9 @@ def do_backup(output=None, db=None, media_root=None, private_root=None):
         with open(partial, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, output)
+    except OSError as exc:  # a full disk, a directory we may not write to
+        raise FieldError("BACKUP", "io_error", f"写备份文件失败，未留下备份：{exc}",
+                         f"writing the backup failed; no backup was left: {exc}") from exc
     finally:
         for leftover in (partial, dump_path):
             leftover.unlink(missing_ok=True)

@@ -147,8 +147,14 @@ def sequence_problems(cur):
 
 
 def database_exists(db):
-    with db.connect(dbname="postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db.name]).fetchone() is not None
+    """Asked of the database itself (a production role may not reach the 'postgres' database)."""
+    try:
+        with db.connect(autocommit=True):
+            return True
+    except psycopg.OperationalError as exc:
+        if getattr(exc, "sqlstate", None) == "3D000" or f'database "{db.name}" does not exist' in str(exc):
+            return False
+        raise
 
 
 def create_database(db):

@@ -176,13 +176,16 @@ def do_restore(path, db=None, media_root=None, private_root=None, force=False):
                                     archive.manifest["dump"]["size"])
                 _stage_media(archive, roots, stamp, staged)
                 _restore_database(db, dump, major, force, workdir)
-        except BaseException:
+        except BaseException as exc:
             for kind, stage in staged.items():
                 shutil.rmtree(stage, ignore_errors=True)
                 if kind in made_roots:
                     shutil.rmtree(roots[kind], ignore_errors=True)  # made by this restore, empty again
             if created:
                 _drop_database(db)
+            if isinstance(exc, OSError):  # a full disk, a root we may not write to
+                raise FieldError("MEDIA_ROOT", "io_error", f"写入文件失败，已撤销，目标未改变：{exc}",
+                                 f"writing files failed; undone, the target is unchanged: {exc}") from exc
             raise
         kept = _swap_media(roots, staged, stamp)
         manifest = archive.manifest
