@@ -283,3 +283,25 @@ def test_it_refuses_to_overwrite_a_backup_and_leaves_nothing_when_the_database_i
         do_backup(tmp_path / "x.tar", source["db"].named("gg_no_such_database"), tmp_path, tmp_path)
     assert exc.value.code == "unreachable" and "gg_no_such_database" in exc.value.message_zh
     assert list(tmp_path.iterdir()) == []  # no archive, no .partial left behind
+
+
+def test_it_rolls_back_a_forced_restore_that_fails_and_keeps_the_old_database_and_media(source, scratch, settings):
+    """A web server still running holds a lock the drop must wait for: the restore gives up after
+    GRIDGOV_RESTORE_LOCK_TIMEOUT_S, and the old schema, rows and media are all still there."""
+    db, roots = scratch
+    settings.GRIDGOV_RESTORE_LOCK_TIMEOUT_S = 1
+    pg.create_database(db)
+    with db.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE keep_me (x int); INSERT INTO keep_me VALUES (42)")
+    roots["media"].mkdir(parents=True)
+    (roots["media"] / "old.txt").write_text("old")
+    with db.connect() as holder:
+        holder.execute("SELECT * FROM keep_me")  # an open transaction holding ACCESS SHARE
+        err = refused(source["archive"], db, roots, force=True)
+        holder.rollback()
+    assert err.code == "restore_failed" and "lock timeout" in err.message_en and "回滚" in err.message_zh
+    with db.connect() as conn:
+        assert conn.execute("SELECT x FROM keep_me").fetchone() == (42,)
+        assert conn.execute("SELECT to_regclass('cases_case')").fetchone() == (None,)
+    assert files.walk(roots["media"], skip_prefixes=()) == ["old.txt"]  # nothing staged left behind
+    assert not roots["private"].exists()

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psycopg
 
+from gridgov.conf import setting
 from gridgov.errors import FieldError
 
 from . import checks, files, pg
@@ -89,7 +90,8 @@ def _restore_database(db, dump, major, force, workdir):
     """pg_restore piped into psql as one transaction (with --force, after dropping the old schemas)."""
     pg_restore, psql = pg.client("pg_restore", major), pg.client("psql", major)
     toc, schemas = _toc_without_extension_comments(pg_restore, dump, workdir)
-    prefix = "SET lock_timeout = '30s';\n"
+    # Running web servers or workers hold locks the drop must wait for: give up rather than hang.
+    prefix = f"SET lock_timeout = '{int(setting('GRIDGOV_RESTORE_LOCK_TIMEOUT_S', 30, int))}s';\n"
     if force:
         for schema in dict.fromkeys(["public", *schemas]):
             prefix += f'DROP SCHEMA IF EXISTS "{schema}" CASCADE;\n'
