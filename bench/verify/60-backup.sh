@@ -36,6 +36,12 @@ PY
 trap 'touch "$WORK/stop" 2>/dev/null; SCRATCH=${SCRATCH}_2 dropdb_scratch; dropdb_scratch' EXIT
 dropdb_scratch
 echo "load: $(uptime | sed 's/.*load average: //')"
+$PY - <<'PY' || fail "the demo database has no seeded data: run 'make run' (or 'make seed') first"
+import sys, django; django.setup()
+from gridgov.accounts.models import Role
+from gridgov.grids.models import GridUnit
+sys.exit(0 if GridUnit.objects.filter(workers__role=Role.GRID_WORKER).exists() else 1)
+PY
 
 # --- 1. the demo, as make run leaves it ---------------------------------------------------------
 t0=$(now)
