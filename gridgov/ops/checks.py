@@ -18,6 +18,7 @@ def verify(db, roots, manifest):
         referenced = files.referenced_files(cur)
         seq_problems, seq_total = pg.sequence_problems(cur)
         restored_migrations = pg.migrations(cur)
+        target = pg.server_versions(cur)
     expected = manifest["tables"]
     wrong = [f"{t}: {counts.get(t, 'missing')} != {n}" for t, n in expected.items() if counts.get(t) != n]
     wrong += [f"{t}: not in the backup" for t in sorted(set(counts) - set(expected))]
@@ -62,4 +63,7 @@ def verify(db, roots, manifest):
         note += f"; {len(unknown)} applied migration(s) unknown to this code (backup from newer code?)"
     lines.append(f"migrations: {len(restored_migrations)} applied, "
                  f"{'same as' if same else 'DIFFERENT from'} the manifest{note}")
+    source = manifest.get("versions", {})
+    lines.append(f"versions: PostgreSQL {source.get('postgresql')} -> {target['postgresql']}, "
+                 f"PostGIS {source.get('postgis')} -> {target['postgis']}")
     return ok, lines
