@@ -99,7 +99,19 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             if connection.settings_dict["NAME"] == name:
                 call_command("flush", interactive=False, verbosity=0)
+            forget_process_caches()  # nothing of the flushed world may linger for later tests
     yield facts
+
+
+def forget_process_caches():
+    from django.core.cache import cache
+
+    from gridgov.cases.selectors import forget_categories
+    from maps import cache as maps_cache
+
+    cache.clear()
+    maps_cache.clear()
+    forget_categories()
 
 
 @pytest.fixture
