@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "bench/load"))
 
 
 def test_it_loses_nothing_and_alerts_once_across_a_kill_9(tmp_path):
-    result, proc = run_harness(tmp_path, "--duration", "24", "--crash-at", "7", "--down", "6")
+    result, proc = run_harness(tmp_path, "--duration", "24", "--crash-at", "7", "--down", "8")
     detail = proc.stdout[-3000:]
     assert result["failed_checks"] == [], detail
     cases, alerts = result["cases"], result["alerts"]

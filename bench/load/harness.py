@@ -303,6 +303,8 @@ def main(argv=None):
     ledger = run_dir / "ledger.jsonl"
     users_path = run_dir / "users.json"
     users_path.write_text(json.dumps(users))
+    if args.crash_at and users["timed"]:  # out of reach until their deadlines are placed in the downtime
+        set_timed_due(users["timed"], datetime.now(UTC) + timedelta(days=1), datetime.now(UTC) + timedelta(days=1))
     t0 = time.time()
     try:
         stack.start()
@@ -315,8 +317,8 @@ def main(argv=None):
     if args.crash_at:
         kill_at = datetime.now(UTC) + timedelta(seconds=args.crash_at)
         if users["timed"]:  # deadlines inside the downtime
-            set_timed_due(users["timed"], kill_at + timedelta(seconds=2),
-                          kill_at + timedelta(seconds=max(3, args.down - 2)))
+            set_timed_due(users["timed"], kill_at + timedelta(seconds=1),
+                          kill_at + timedelta(seconds=max(2, args.down - 2)))
     cmd = [str(ROOT / ".venv/bin/locust"), "-f", str(HERE / "locustfile.py"), "--headless", "-H",
            f"http://127.0.0.1:{stack.port}", "-u", str(args.workers + args.responders), "-r", str(args.spawn_rate),
            "-t", f"{args.duration}s", "--csv", str(run_dir / "locust"), "--stop-timeout", "180", "--only-summary",
@@ -331,7 +333,7 @@ def main(argv=None):
     cpu = None
     try:
         if args.crash_at:
-            time.sleep(max(0, args.crash_at - (time.time() - load_start)))
+            time.sleep(max(0.0, (kill_at - datetime.now(UTC)).total_seconds()))  # the planned instant
             crash = {"killed_at": datetime.now(UTC)}
             pids = stack.kill9()
             log(f"kill -9: {len(pids)} processes (gunicorn master + workers, procrastinate worker)")
