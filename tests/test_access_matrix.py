@@ -19,14 +19,9 @@ The world is built once per module inside a transaction that is rolled back at t
 in a savepoint of it (pytest-django's db fixture), so writes that should be refused cannot leak into the
 next test either. Set ACCESS_MATRIX_SUMMARY=<file> to write the counts (bench/verify/40-access.sh).
 """
-import io
 import json
 import os
-import re
-import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache as django_cache
@@ -34,155 +29,12 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
-from rest_framework.authtoken.models import Token
 
-from gridgov.accounts.models import Role
-from gridgov.cases.models import Case, CasePhoto, Category
-from gridgov.dispatch.models import Dispatch, Notification, Role as DRole, Suspension
-from gridgov.grids.models import GridUnit
-from tests.dispatch_helpers import N1, N1_POINT, NORTH, SOUTH, build_world, make_user
-from tests.factories import build_small_county, make_case, make_photo, seed_test_categories
-
-N2, S1, S2 = NORTH + "002", SOUTH + "001", SOUTH + "002"
-N2_POINT, S1_POINT, S2_POINT = (119.015, 33.015), (119.005, 33.005), (119.015, 33.005)
-
-ROLES = ["anon", "worker", "neighbour", "other_worker", "cg", "gaj", "scjg", "hw", "town", "dispatcher", "monitor",
-         "leader", "admin"]
-WORKERS = {"worker", "neighbour", "other_worker"}
-RESPONDERS = {"cg", "gaj", "scjg", "hw", "town"}
-COMMAND = {"dispatcher", "admin"}
-SEE_ALL = COMMAND | {"monitor"}
-WALL = {"monitor", "dispatcher", "leader", "admin"}
-EVALUATION = {"dispatcher", "monitor", "leader", "admin"}
-CONSOLE_RESPONDERS = RESPONDERS | {"admin"}
-VERIFIERS = WORKERS | COMMAND
-CAN_REPORT = WORKERS | COMMAND
-SIGNED_IN = set(ROLES) - {"anon"}
-READ_ONLY = {"monitor"}
-REFUSED = "refused"
-PRINTERS = COMMAND  # QR posters for the grids
-GRID_OF = {"worker": N1, "neighbour": N2, "other_worker": S2}
-DEPT_OF = {r: r for r in RESPONDERS}
-MISSING_NUMBER, MISSING_ID = "ZZZZZZZZZZZZZ", 987654321
-
-# Citizens' personal data planted in the world: names, phones, an e-mail, and a phone typed into the
-# free text. Distinct values, so a hit in a response body can only come from that case.
-PII = {
-    "A": ["欧阳明远", "13911110001", "13911110002"],
-    "B": ["司马秀英", "13822220001", "13822220002"],
-    "C": ["诸葛大海", "13733330001", "13733330002"],
-    "D": ["端木", "青云", "13644440001", "open311-citizen@example.org"],
-    "E": ["上官婉儿", "13555550001"],
-}
-FEEDBACK = {"A_cg": "城管已清理完毕QX7", "B_hw": "环卫已清运完毕QY8"}
-
-COUNTS = Counter()
-FOUND = []
-
-
-# --- the world -------------------------------------------------------------------------------------
-
-@dataclass
-class World:
-    users: dict
-    cases: dict  # key -> Case
-    dispatches: dict  # key -> Dispatch
-    photos: dict  # key -> CasePhoto
-    tokens: dict = field(default_factory=dict)  # role -> API token
-    sessions: dict = field(default_factory=dict)  # role -> a test Client logged in (the pages)
-    notifications: dict = field(default_factory=dict)  # role -> a Notification id of theirs
-    suspension: int = 0
-    open311_token: str = ""
-    receipt: str = ""
-
-
-CASE_GRID = {"A": N1, "B": N2, "C": S2, "D": S1, "E": S1}
-CASE_REPORTER = {"A": "worker", "B": "dispatcher", "C": "dispatcher", "D": None, "E": None}
-DISPATCH_CASE = {"A_cg": "A", "A_gaj": "A", "A_scjg": "A", "B_hw": "B"}
-DISPATCH_DEPT = {"A_cg": "cg", "A_gaj": "gaj", "A_scjg": "scjg", "B_hw": "hw"}
-PHOTO_CASE = {"A_report": "A", "A_after": "A", "B_report": "B", "B_after": "B"}
-
-
-def _build(tmp):
-    from gridgov.dispatch.actions import do_accept, do_feed_back, do_file_case_by_command_centre, do_start, do_whistle
-    from gridgov.dispatch.rule_actions import RuleInput, do_save_rule
-    from gridgov.dispatch.suspensions import do_request_suspension
-    from gridgov.open311.actions import do_issue_api_key
-    from gridgov.citizen.tokens import grid_token, new_stamp
-
-    build_small_county()
-    seed_test_categories()
-    base = build_world()  # departments cg gaj scjg hw town zhzx, their responders, rule E0101 → cg (+gaj, scjg)
-    users = dict(base.users)
-    users["neighbour"] = make_user("wg_n2", Role.GRID_WORKER)
-    users["leader"] = make_user("bald", Role.LEADER)
-    users["admin"] = make_user("gly", Role.ADMIN, is_staff=True, is_superuser=True)
-    GridUnit.objects.get(code=N2).workers.add(users["neighbour"])
-    do_save_rule(None, RuleInput(category=Category.objects.get(code="E0102"), area=GridUnit.objects.get(code="320831"),
-                                 lead=base.depts["hw"], assists=[], notified=[]))
-
-    def photo_at(point):
-        return make_photo(lonlat=point)
-
-    cases = {
-        "A": make_case(users["worker"], *N1_POINT, category="E0101", contact_name=PII["A"][0],
-                       contact_phone=PII["A"][1], description=f"门口垃圾，业主电话{PII['A'][2]}",
-                       photos=[photo_at(N1_POINT)]),
-        "B": make_case(users["dispatcher"], *N2_POINT, category="E0102", channel="hotline_12345",
-                       contact_name=PII["B"][0], contact_phone=PII["B"][1], description=f"渣土堆积，回电{PII['B'][2]}",
-                       photos=[photo_at(N2_POINT)]),
-        "C": make_case(users["dispatcher"], *S2_POINT, category="E0101", channel="hotline_12345",
-                       contact_name=PII["C"][0], contact_phone=PII["C"][1], description=f"垃圾，{PII['C'][2]}"),
-    }
-    a = {d.department.code: d for d in do_whistle(cases["A"], users["worker"]).dispatches}
-    b = {d.department.code: d for d in do_file_case_by_command_centre(cases["B"], users["dispatcher"]).dispatches}
-    dispatches = {"A_cg": a["cg"], "A_gaj": a["gaj"], "A_scjg": a["scjg"], "B_hw": b["hw"]}
-    for key, user in (("A_cg", "cg"), ("B_hw", "hw")):
-        d = dispatches[key]
-        do_accept(d, users[user])
-        d.refresh_from_db()
-        do_start(d, users[user])
-        d.refresh_from_db()
-        point = N1_POINT if key == "A_cg" else N2_POINT
-        do_feed_back(d, users[user], FEEDBACK[key], photos=[photo_at(point)])
-    gaj = Dispatch.objects.get(pk=a["gaj"].pk)
-    do_accept(gaj, users["gaj"])
-    suspension = do_request_suspension(Dispatch.objects.get(pk=a["gaj"].pk), users["gaj"], "defer", "等待材料")
-
-    # citizens: an Open311 request and the QR form, both in 南村一网格 (no grid worker's)
-    client = Client()
-    _, key = do_issue_api_key("市民App")
-    body = urlencode({"api_key": key, "service_code": "E0101", "lat": S1_POINT[1], "long": S1_POINT[0],
-                      "description": "小区门口垃圾", "first_name": PII["D"][1], "last_name": PII["D"][0],
-                      "phone": PII["D"][2], "email": PII["D"][3]})
-    r = client.post("/open311/v2/requests.json", body, content_type="application/x-www-form-urlencoded")
-    assert r.status_code == 200, r.content
-    submitted = json.loads(r.content)[0]
-    cases["D"] = Case.objects.get(number=submitted["service_request_id"])
-    import time
-
-    r = client.post(f"/citizen/report/{grid_token(S1)}/", {
-        "stamp": new_stamp(S1, now=time.time() - 30), "category": "E0101", "description": "路灯不亮",
-        "website": "", "contact_name": PII["E"][0], "contact_phone": PII["E"][1]}, REMOTE_ADDR="10.9.0.1")
-    assert r.status_code == 200, r.content
-    cases["E"] = Case.objects.exclude(pk__in=[c.pk for c in cases.values()]).get(grid_code=S1)
-
-    photos = {}
-    for key in ("A", "B"):
-        photos[f"{key}_report"] = CasePhoto.objects.get(case=cases[key], kind="report")
-        photos[f"{key}_after"] = CasePhoto.objects.get(case=cases[key], kind="after")
-    w = World(users=users, cases={k: Case.objects.get(pk=c.pk) for k, c in cases.items()},
-              dispatches={k: Dispatch.objects.get(pk=d.pk) for k, d in dispatches.items()}, photos=photos,
-              suspension=suspension.pk, open311_token=submitted["token"], receipt=cases["E"].number)
-    for role, user in users.items():
-        w.tokens[role] = Token.objects.create(user=user).key
-        w.sessions[role] = Client()
-        w.sessions[role].force_login(user)
-        n = Notification.objects.filter(recipient=user).order_by("id").first()
-        if n:
-            w.notifications[role] = n.pk
-    return w
-
+from gridgov.cases.models import Case
+from tests.access_world import (CAN_REPORT, COMMAND, CONSOLE_RESPONDERS, COUNTS, EVALUATION, FOUND, MISSING_ID,
+                                MISSING_NUMBER, N1, N1_POINT, PHOTO_CASE, PII, PRINTERS, READ_ONLY, REFUSED, ROLES,
+                                SEE_ALL, SIGNED_IN, VERIFIERS, WALL, body_text, body_text_bytes, build_access_world,
+                                case_scope, denied_anon, dispatch_scope, leaks, request, sees_photo, snapshot, tile_of)
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
@@ -200,7 +52,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
-                yield _build(tmp)
+                yield build_access_world()
             finally:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
@@ -212,103 +64,12 @@ def _write_summary():
     path = os.environ.get("ACCESS_MATRIX_SUMMARY")
     if path:
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"requests": COUNTS["requests"], "roles": len(ROLES), "endpoints": len(SPECS) + len(PUBLIC),
-                       "role_endpoint_pairs": len({k for k in COUNTS if isinstance(k, tuple)}),
-                       "leaks_found_now": FOUND}, fh, ensure_ascii=False, indent=1)
-
-
-# --- the oracle (from the rules, not from gridgov's access code) ------------------------------------
-
-def case_scope(role):
-    if role in SEE_ALL:
-        return set(CASE_GRID)
-    if role in WORKERS:
-        return {k for k, g in CASE_GRID.items() if g.startswith(GRID_OF[role]) or CASE_REPORTER[k] == role}
-    if role in RESPONDERS:
-        return {DISPATCH_CASE[d] for d, dept in DISPATCH_DEPT.items() if dept == DEPT_OF[role]}
-    return {k for k, r in CASE_REPORTER.items() if r == role}
-
-
-def dispatch_scope(role):
-    if role in SEE_ALL:
-        return set(DISPATCH_CASE)
-    if role in RESPONDERS:
-        return {d for d, dept in DISPATCH_DEPT.items() if dept == DEPT_OF[role]}
-    return {d for d, c in DISPATCH_CASE.items() if c in case_scope(role)}
-
-
-def may_know_number(role, case):
-    return case in case_scope(role) or role in WALL
-
-
-def sees_personal_data(role, case):
-    if case not in case_scope(role):
-        return False
-    return role in COMMAND or role in RESPONDERS or CASE_REPORTER[case] == role
-
-
-def sees_photo(role, photo):
-    case = PHOTO_CASE[photo]
-    if role in ("monitor", "anon"):
-        return False
-    return case in case_scope(role) or any(DISPATCH_CASE[d] == case for d in dispatch_scope(role))
-
-
-def leaks(w, role, text, public=False, asked=""):
-    """Everything in this response body that `role` must not receive (`asked`: the request's own path, which a
-    404 message may quote back)."""
-    found = []
-    for key, case in w.cases.items():
-        if not public and not may_know_number(role, key) and case.number in text and case.number not in asked:
-            found.append(f"number of case {key}")
-        if not sees_personal_data(role, key):
-            found += [f"personal data of case {key}: {v}" for v in PII[key] if v in text]
-    for key, photo in w.photos.items():
-        token = os.path.splitext(os.path.basename(photo.image.name))[0]
-        if not sees_photo(role, key) and token in text:
-            found.append(f"photo {key}")
-    for key, marker in FEEDBACK.items():
-        if key not in dispatch_scope(role) and marker in text:
-            found.append(f"feedback of dispatch {key}")
-    return found
-
-
-# --- requests -------------------------------------------------------------------------------------
-
-def body_text(resp):
-    if getattr(resp, "streaming", False):
-        raw = b"".join(resp.streaming_content)
-    else:
-        raw = resp.content
-    if raw[:2] == b"PK":  # zip containers (Shapefile zip, XLSX): every member
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            raw = b"".join(zf.read(n) for n in zf.namelist())
-    text = raw.decode("utf-8", "replace")
-    if resp.get("Content-Type", "").startswith("application/json") and text.strip()[:1] in "[{":
-        try:
-            text += json.dumps(json.loads(text), ensure_ascii=False)  # \\uXXXX escapes, decoded
-        except ValueError:
-            pass
-    return text
-
-
-def request(w, role, method, path, html, data=None):
-    headers = {}
-    c = w.sessions.get(role) if html else None
-    if c is None:
-        c = Client()
-    if role != "anon" and not html:
-        headers["HTTP_AUTHORIZATION"] = f"Token {w.tokens[role]}"
-    COUNTS["requests"] += 1
-    if method == "get":
-        return c.get(path, data or {}, **headers)
-    return getattr(c, method)(path, json.dumps(data or {}), content_type="application/json", **headers)
-
-
-def denied_anon(resp, html):
-    if html:
-        return resp.status_code == 302 and "/accounts/login/" in resp["Location"]
-    return resp.status_code in (401, 403)
+            pairs = {k for k in COUNTS if isinstance(k, tuple)}
+            json.dump({"full": FULL, "requests": COUNTS["requests"], "roles": len(ROLES),
+                       "endpoints": len(SPECS) + len(PUBLIC), "matrix_endpoints": len(SPECS),
+                       "public_endpoints": len(PUBLIC), "role_endpoint_pairs": len(pairs),
+                       "endpoints_per_role": {r: sum(1 for p in pairs if p[0] == r) for r in ROLES},
+                       "problems_found_now": FOUND}, fh, ensure_ascii=False, indent=1)
 
 
 # --- the rules per endpoint -------------------------------------------------------------------------
@@ -328,6 +89,9 @@ class Spec:
     # -1: any refusal of the empty request (400/403/409) or 200: the lifecycle tests check those actions
     acts: set = None  # roles that get 200 for an object in scope (default: every role in `roles`)
     numbers_ok: bool = False  # may name cases outside the scope (number only; never text, photo or contact)
+    reference: bool = False  # the answer does not depend on scope: checked for each kind of role (KINDS)
+    objs: list = None  # the objects to request (default: OBJECTS[objects])
+    kinds: list = None  # the roles to ask in the quick matrix, for an expensive reference endpoint
 
 
 def cnum(w, k):
@@ -358,19 +122,7 @@ def suspension_in(role, k):
     return dispatch_in(role, "A_gaj")
 
 
-def tile_of(lon, lat, z):
-    import math
-
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
-    return z, x, y
-
-
 TILE = tile_of(119.01, 33.01, 12)  # the whole small county
-CASE_OBJECTS = ["A", "B", "C", "D", None]
-DISPATCH_OBJECTS = ["A_cg", "A_gaj", "B_hw", None]
-PHOTO_OBJECTS = ["A_report", "A_after", "B_after", None]
 
 
 def S(route, **kw):
@@ -384,13 +136,17 @@ SPECS = {s.route: s for s in [
     # distance, grid: to report a repeat as a follow-up), never their text, photo or contact
     S("api/v1/cases/duplicates/", roles=CAN_REPORT, numbers_ok=True,
       query={"lon": N1_POINT[0], "lat": N1_POINT[1], "category": "E0101"}),
-    S("api/v1/cases/<str:number>/", objects="case", make=lambda w, k: f"/api/v1/cases/{cnum(w, k)}/", scope=case_in),
+    S("api/v1/cases/<str:number>/", objects="case", make=lambda w, k: f"/api/v1/cases/{cnum(w, k)}/", scope=case_in,
+      objs=[None, "A", "B", "C", "D", "E"]),
+    S("api/v1/dispatches/<int:pk>/", objects="dispatch", scope=dispatch_in, make=lambda w, k: f"/api/v1/dispatches/{dpk(w, k)}/",
+      objs=[None, "A_cg", "A_gaj", "B_hw"]),
     S("api/v1/cases/<str:number>/photos/<int:photo_id>/original/", objects="photo", scope=lambda r, k: case_in(r, PHOTO_CASE[k]),
       make=lambda w, k: f"/api/v1/cases/{cnum(w, PHOTO_CASE.get(k))}/photos/{ppk(w, k)}/original/",
       in_scope_refused=403, acts=COMMAND),
-    S("api/v1/categories/"), S("api/v1/me/"),
-    S("api/v1/grids/locate/", query={"lon": N1_POINT[0], "lat": N1_POINT[1]}), S("api/v1/grids/"),
-    S("api/v1/grids/<str:code>/", make=lambda w, k: f"/api/v1/grids/{N1}/"),
+    S("api/v1/categories/", reference=True), S("api/v1/me/", reference=True),
+    S("api/v1/grids/locate/", reference=True, query={"lon": N1_POINT[0], "lat": N1_POINT[1]}),
+    S("api/v1/grids/", reference=True),
+    S("api/v1/grids/<str:code>/", reference=True, make=lambda w, k: f"/api/v1/grids/{N1}/"),
     # dispatch
     *[S(f"api/v1/cases/<str:number>/{a}/", objects="case", method="post", write=True, scope=case_in, in_scope_refused=-1,
         make=lambda w, k, a=a: f"/api/v1/cases/{cnum(w, k)}/{a}/") for a in ("whistle", "file", "escalate", "close")],
@@ -399,9 +155,8 @@ SPECS = {s.route: s for s in [
       in_scope_refused=-1, roles=COMMAND, make=lambda w, k: f"/api/v1/cases/{cnum(w, k)}/reroute/"),
     S("api/v1/cases/<str:number>/dispatches/", objects="case", scope=case_in,
       make=lambda w, k: f"/api/v1/cases/{cnum(w, k)}/dispatches/"),
-    S("api/v1/routing/preview/", query={"lon": N1_POINT[0], "lat": N1_POINT[1], "category": "E0101"}),
+    S("api/v1/routing/preview/", reference=True, query={"lon": N1_POINT[0], "lat": N1_POINT[1], "category": "E0101"}),
     S("api/v1/dispatches/"),
-    S("api/v1/dispatches/<int:pk>/", objects="dispatch", scope=dispatch_in, make=lambda w, k: f"/api/v1/dispatches/{dpk(w, k)}/"),
     *[S(f"api/v1/dispatches/<int:pk>/{a}/", objects="dispatch", method="post", write=True, scope=dispatch_in,
         in_scope_refused=-1, make=lambda w, k, a=a: f"/api/v1/dispatches/{dpk(w, k)}/{a}/")
       for a in ("accept", "start", "feedback", "verify", "return", "suspend", "resume")],
@@ -410,8 +165,9 @@ SPECS = {s.route: s for s in [
       in_scope_refused=-1, make=lambda w, k: f"/api/v1/suspensions/{MISSING_ID if k is None else w.suspension}/decide/"),
     S("api/v1/triage/", roles=SEE_ALL),
     S("api/v1/export/cases.<str:fmt>", make=lambda w, k: "/api/v1/export/cases.csv"),
-    S("api/v1/export/grids.<str:fmt>", make=lambda w, k: "/api/v1/export/grids.geojson"),
-    S("api/v1/classify/", query={"text": "门口垃圾很多"}),
+    S("api/v1/export/grids.<str:fmt>", reference=True, make=lambda w, k: "/api/v1/export/grids.geojson"),
+    # the classifier loads its model on first use (a minute on a loaded machine): signed-in roles in the full run
+    S("api/v1/classify/", reference=True, kinds=["anon"], query={"text": "门口垃圾很多"}),
     S("api/v1/notifications/"), S("api/v1/notifications/unread-count/"),
     S("api/v1/notifications/read/", method="post", write=True, in_scope_refused=-1),
     S("api/v1/notifications/<int:pk>/read/", objects="notification", method="post", write=True, scope=notification_in,
@@ -452,18 +208,20 @@ SPECS = {s.route: s for s in [
     S("console/command/case/<str:number>/<slug:name>/", objects="case", roles=COMMAND, html=True, method="post",
       write=True, scope=case_in, in_scope_refused=-1, make=lambda w, k: f"/console/command/case/{cnum(w, k)}/close/"),
     # field app shell and QR posters (staff pages, no case data)
-    S("field/", roles=CAN_REPORT, html=True), S("field/mine/", html=True),
+    S("field/", roles=CAN_REPORT, html=True), S("field/mine/", html=True, reference=True),
     S("citizen/^qr/(?P<code>[0-9]{6,15})\\.(?P<fmt>svg|png)$", roles=PRINTERS, html=True,
       make=lambda w, k: f"/citizen/qr/{N1}.svg"),
     S("citizen/posters/", roles=PRINTERS, html=True),
     S("citizen/poster/<str:code>/", roles=PRINTERS, html=True, make=lambda w, k: f"/citizen/poster/{N1}/"),
-    S("accounts/password_change/", html=True), S("accounts/password_change/done/", html=True),
+    S("accounts/password_change/", html=True, reference=True),
+    S("accounts/password_change/done/", html=True, reference=True),
 ]}
 # The login page, and citizens' and client systems' endpoints: anyone may call them. Each is still checked
 # for personal data (test_public_endpoints_reveal_nothing_personal).
 PUBLIC = {
     "": "/", "healthz": "/healthz", "favicon.ico": "/favicon.ico",
-    "csp-report/": None,  # browsers POST Content-Security-Policy violation reports (no data handed out) "accounts/login/": "/accounts/login/", "accounts/logout/": None,
+    "csp-report/": None,  # browsers POST Content-Security-Policy violation reports (no data handed out)
+    "accounts/login/": "/accounts/login/", "accounts/logout/": None,
     "accounts/password_reset/": "/accounts/password_reset/", "accounts/password_reset/done/": "/accounts/password_reset/done/",
     "accounts/reset/<uidb64>/<token>/": "/accounts/reset/MQ/set-password/", "accounts/reset/done/": "/accounts/reset/done/",
     "i18n/setlang/": None, "field/sw.js": "/field/sw.js", "field/manifest.webmanifest": "/field/manifest.webmanifest",
@@ -517,7 +275,19 @@ def expected_status(spec, role, key):
     return spec.in_scope_refused or 200
 
 
-def run_cell(w, spec, role, key):
+def signature(resp, html):
+    """What a refusal tells the caller: the status and, for the API, the error code."""
+    if html or resp.status_code == 302:
+        return resp.status_code, None
+    try:
+        return resp.status_code, (resp.json().get("errors") or [{}])[0].get("code")
+    except (ValueError, AttributeError):
+        return resp.status_code, None
+
+
+def run_cell(w, spec, role, key, missing=None):
+    """Request one cell; (problems, signature). `missing`: the signature of this role's request for an id
+    that does not exist, which an object outside the scope must repeat exactly (existence hiding)."""
     made = spec.make(w, key) if spec.make else "/" + spec.route
     path, data = made if isinstance(made, tuple) else (made, dict(spec.query) if spec.method == "get" else {})
     before = snapshot() if spec.write else None
@@ -536,6 +306,9 @@ def run_cell(w, spec, role, key):
         ok = got == want
     if not ok:
         problems.append(f"{spec.method.upper()} {path} as {role}: {got}, expected {want}")
+    sig = signature(resp, spec.html)
+    if want == 404 and key is not None and missing is not None and sig != missing:
+        problems.append(f"{spec.method.upper()} {path} as {role}: {sig} differs from a missing id's {missing}")
     if got < 500 and resp.status_code != 302:
         asked = path + json.dumps(data, ensure_ascii=False)
         if spec.numbers_ok:
@@ -543,50 +316,39 @@ def run_cell(w, spec, role, key):
         problems += [f"{path} as {role}: {x}" for x in leaks(w, role, body_text(resp), asked=asked)]
     if spec.write and want in ("anon", 403, 404, REFUSED) and snapshot() != before:
         problems.append(f"{spec.method.upper()} {path} as {role} was refused ({got}) but changed data")
-    return problems
+    return problems, sig
 
 
-def snapshot():
-    return (list(Case.objects.order_by("id").values_list("id", "status", "updated_at")),
-            list(Dispatch.objects.order_by("id").values_list("id", "state", "version")),
-            list(Suspension.objects.order_by("id").values_list("id", "status")),
-            Notification.objects.filter(read_at__isnull=False).count())
-
-
-OBJECTS = {"": [None], "case": CASE_OBJECTS, "dispatch": DISPATCH_OBJECTS, "photo": PHOTO_OBJECTS,
-           "notification": ["cg", "hw", "dispatcher", None], "suspension": ["A_gaj", None]}
+# The missing id (None) first: the out-of-scope objects are compared with it. `make test` runs the quick
+# matrix; ACCESS_MATRIX_FULL=1 (bench/verify/40-access.sh) every object and every role everywhere.
+FULL = os.environ.get("ACCESS_MATRIX_FULL") == "1"
+OBJECTS = {"": [None], "case": [None, "A", "B"] + (["C", "D", "E"] if FULL else []),
+           "dispatch": [None, "A_cg", "B_hw"] + (["A_gaj", "A_scjg"] if FULL else []),
+           "photo": [None, "A_report", "A_after", "B_after"] + (["B_report"] if FULL else []),
+           "notification": [None, "cg", "hw", "dispatcher"], "suspension": [None, "A_gaj"]}
+# Endpoints whose answer does not depend on scope (reference data, page shells): every kind of role, not
+# every role, in the quick matrix (the content check still runs on each answer).
+KINDS = ROLES if FULL else ["anon", "worker", "cg", "monitor"]
 
 
 @pytest.mark.parametrize("route", sorted(SPECS))
 def test_every_role_gets_exactly_its_scope(world, db, route):
+    """Status (scope, role, existence hiding), content (numbers, personal data, photos, feedback) and, for
+    refused writes, nothing written: one parametrised case per endpoint, every role × object in it."""
     spec = SPECS[route]
     problems = []
-    for role in ROLES:
-        for key in OBJECTS[spec.objects]:
+    for role in spec.kinds if spec.kinds and not FULL else KINDS if spec.reference else ROLES:
+        missing = None
+        for key in spec.objs or OBJECTS[spec.objects]:
             if spec.write and role != "anon" and expected_status(spec, role, key) == -1 and spec.objects:
                 continue  # allowed writes on visible objects are the lifecycle tests' business
             if spec.objects == "notification" and key is not None and key not in world.notifications:
                 continue
-            problems += run_cell(world, spec, role, key)
+            found, sig = run_cell(world, spec, role, key, missing)
+            problems += found
+            if key is None:
+                missing = sig
     FOUND.extend(problems)
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("route", sorted(r for r, s in SPECS.items() if s.objects and not s.write))
-def test_an_object_outside_the_scope_looks_exactly_like_one_that_does_not_exist(world, db, route):
-    spec = SPECS[route]
-    problems = []
-    for role in sorted(SIGNED_IN):
-        missing = request(world, role, "get", spec.make(world, None), spec.html, spec.query)
-        for key in OBJECTS[spec.objects]:
-            if key is None or expected_status(spec, role, key) != 404:
-                continue
-            resp = request(world, role, "get", spec.make(world, key), spec.html, spec.query)
-            if resp.status_code != missing.status_code:
-                problems.append(f"{route} {key} as {role}: {resp.status_code}, a missing id gives {missing.status_code}")
-            elif not spec.html and resp.json().get("errors", [{}])[0].get("code") != \
-                    missing.json().get("errors", [{}])[0].get("code"):
-                problems.append(f"{route} {key} as {role}: another error code than for a missing id")
     assert not problems, "\n".join(problems)
 
 
@@ -620,10 +382,6 @@ def test_the_map_wall_draws_every_case_without_personal_data(world, db):
         assert set(f["properties"]) <= allowed | {"next_due", "is_open", "lead"}, set(f["properties"])
     detail = request(w, "monitor", "get", f"/api/v1/maps/cases/{w.cases['A'].number}/", False).json()
     assert detail["number"] == w.cases["A"].number and not leaks(w, "monitor", json.dumps(detail, ensure_ascii=False))
-
-
-def body_text_bytes(resp):
-    return b"".join(resp.streaming_content) if getattr(resp, "streaming", False) else resp.content
 
 
 def test_a_monitor_gets_no_photos_and_no_phones_in_free_text(world, db):
