@@ -154,7 +154,10 @@ ALERT_SQL = {
             FROM dispatch_notification WHERE kind IN ('near_overdue', 'supervision') GROUP BY 1, 2, 3, 4
         )
         SELECT count(*) FILTER (WHERE got.n <> expected.n), count(*) FILTER (WHERE got.n = expected.n),
-               count(*) FILTER (WHERE expected.n IS NULL)
+               count(*) FILTER (WHERE expected.n IS NULL),
+               count(*) FILTER (WHERE got.n IS NULL AND EXISTS (
+                   SELECT 1 FROM departments_membership m JOIN accounts_user u ON u.id = m.user_id
+                   WHERE m.department_id = dept_id AND u.is_active))
         FROM got FULL JOIN expected USING (case_id, dept_id, kind)""",
     "command": """
         WITH expected AS (SELECT d.case_id, count(*) AS n FROM alerts_alertsent a
@@ -195,10 +198,10 @@ def check_alerts(sweep_started, crash, timed_ids):
         for name, sql in ALERT_SQL.items():
             cur.execute(sql)
             q[name] = cur.fetchall()
-    bad_notices, good_notices, unexpected = q["notices"][0]
-    if bad_notices or unexpected:
+    bad_notices, good_notices, unexpected, unnoticed = q["notices"][0]
+    if bad_notices or unexpected or unnoticed:
         failed.append(f"notices per recipient differ from the alerts sent: {bad_notices} wrong counts, "
-                      f"{unexpected} without an alert")
+                      f"{unexpected} without an alert, {unnoticed} alerts whose department heard nothing")
     if q["command"][0][0]:
         failed.append(f"{q['command'][0][0]} command-centre escalation counts differ from the alerts sent")
     if q["events"][0][0]:
