@@ -110,6 +110,15 @@
     return "<b>" + esc(p.name) + "</b><br>" + S.open + " " + p.open + " · " + S.overdue + " " + p.overdue +
       "<br>" + S.period_total + " " + p.total + (p.per_1000 !== null && p.per_1000 !== undefined ? " · " + S.per_1000 + " " + p.per_1000 : "");
   }
+  // Leaflet 1.9.4's GridLayer.redraw() (and setUrl, which calls it) takes the map's zoom unrounded
+  // (Leaflet#9930): at a fractional zoom (zoomSnap 0.25) it asks for tiles like /15.25/x/y and draws
+  // nothing. Re-setting the view rounds the tile zoom as adding the layer does.
+  function redrawTiles(layer, url) {
+    if (url) layer.setUrl(url, true);
+    if (!layer._map) return;
+    layer._removeAllTiles();
+    layer._resetView();
+  }
   var gridTiles = null;
   function gridTileUrl() { return API + "tiles/grids/{z}/{x}/{y}.pbf?" + q({ v: state.version + "-" + state.bucket }); }
   function makeGridTiles() {
@@ -136,7 +145,7 @@
   function restyleGrids() {
     if (state.gridData) state.breaks = quantileBreaks(state.gridData.features.map(function (f) { return metricValue(f.properties); }), 6);
     gridGeo.setStyle(function (f) { return gridStyle(f.properties); });
-    if (gridTiles) gridTiles.redraw();
+    if (gridTiles) redrawTiles(gridTiles);
     legend();
   }
 
@@ -419,14 +428,14 @@
     if (street()) {
       if (map.hasLayer(gridGeo)) map.removeLayer(gridGeo);
       if (!gridTiles) gridTiles = makeGridTiles();
-      if (!map.hasLayer(gridTiles)) gridTiles.addTo(map); else if (reload) gridTiles.setUrl(gridTileUrl());
+      if (!map.hasLayer(gridTiles)) gridTiles.addTo(map); else if (reload) redrawTiles(gridTiles, gridTileUrl());
     } else {
       if (gridTiles && map.hasLayer(gridTiles)) map.removeLayer(gridTiles);
       if (!map.hasLayer(gridGeo)) gridGeo.addTo(map);
     }
     if (wantCases && z >= CFG.case_min_zoom) {
       if (!caseTiles) caseTiles = makeCaseTiles();
-      if (!map.hasLayer(caseTiles)) caseTiles.addTo(map); else if (reload) caseTiles.setUrl(caseTileUrl());
+      if (!map.hasLayer(caseTiles)) caseTiles.addTo(map); else if (reload) redrawTiles(caseTiles, caseTileUrl());
     } else if (caseTiles && map.hasLayer(caseTiles)) map.removeLayer(caseTiles);
     if (wantCases) newest.addTo(map); else map.removeLayer(newest);
     var wantHex = document.getElementById("l-hex").checked && !street();
