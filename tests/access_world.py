@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, CasePhoto, Category
-from gridgov.dispatch.models import Dispatch, Notification, Suspension
+from gridgov.dispatch.models import Dispatch, Notification
 from gridgov.grids.models import GridUnit
 from tests.dispatch_helpers import N1, N1_POINT, NORTH, SOUTH, build_world, make_user
 from tests.factories import build_small_county, make_case, make_photo, seed_test_categories
@@ -254,10 +254,16 @@ def denied_anon(resp, html):
 
 
 def snapshot():
-    return (list(Case.objects.order_by("id").values_list("id", "status", "updated_at")),
-            list(Dispatch.objects.order_by("id").values_list("id", "state", "version")),
-            list(Suspension.objects.order_by("id").values_list("id", "status")),
-            Notification.objects.filter(read_at__isnull=False).count())
+    """One fingerprint of what a write could change: cases, dispatches, suspensions, notifications read."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("""SELECT (SELECT md5(string_agg(id || status || updated_at::text, ',' ORDER BY id)) FROM cases_case),
+                              (SELECT md5(string_agg(id || state || version, ',' ORDER BY id)) FROM dispatch_dispatch),
+                              (SELECT md5(string_agg(id || status, ',' ORDER BY id)) FROM dispatch_suspension),
+                              (SELECT count(*) FROM dispatch_notification WHERE read_at IS NOT NULL),
+                              (SELECT count(*) FROM cases_casephoto), (SELECT count(*) FROM evaluation_rating)""")
+        return cur.fetchone()
 
 
 def tile_of(lon, lat, z):
