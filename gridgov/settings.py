@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "gridgov.security",
+    "gridgov.ops",
 ]
 
 MIDDLEWARE = [

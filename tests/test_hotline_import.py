@@ -201,6 +201,45 @@ def test_it_uploads_from_the_admin_and_the_worker_imports_it(setup, client):
         cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers CASCADE")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_worker_died_is_put_back_in_the_queue_and_finished(setup):
+    import asyncio
+
+    from django.db import connection
+    from procrastinate.contrib.django import app
+
+    from gridgov.hotline.actions import do_create_batch
+    from gridgov.hotline.tasks import run_batch
+    from gridgov.ops.tasks import retry_stalled_jobs
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+                    "procrastinate_workers CASCADE")
+    batch = do_create_batch(setup, "tickets.csv", csv_bytes(ROWS))
+    job_id = run_batch.defer(batch_id=batch.pk, user_id=setup.pk)
+    with connection.cursor() as cur:  # a worker took it, then was killed: no heartbeat for 10 minutes
+        cur.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '10 minutes') "
+                    "RETURNING id")
+        worker_id = cur.fetchone()[0]
+        cur.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s", [worker_id, job_id])
+
+    async def sweep():
+        async with app.open_async():
+            return await retry_stalled_jobs(timestamp=0)
+
+    with app.replace_connector(app.connector.get_worker_connector()):
+        assert asyncio.run(sweep()) == {"retried": [job_id]}
+    with app.replace_connector(app.connector.get_worker_connector()):
+        app.run_worker(queues=["imports"], wait=False, install_signal_handlers=False, listen_notify=False)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE and Case.objects.count() == 4
+    with connection.cursor() as cur:
+        cur.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", [job_id])
+        assert cur.fetchone()[0] == "succeeded"
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+                    "procrastinate_workers CASCADE")
+
+
 def test_it_flags_low_confidence_categories_for_confirmation(setup, settings):
     settings.GRIDGOV_CLASSIFY_CONFIRM_BELOW = 1.01  # every suggestion is below: all to be confirmed
     batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
