@@ -229,6 +229,10 @@ def test_it_keeps_an_offline_report_and_sends_it_once_when_back_online(context, 
 def test_it_offers_open_cases_nearby_and_sends_a_follow_up(context, live_server, field_data):
     other = make_user("worker2", Role.GRID_WORKER)
     root = make_case(other, lon=119.0089, lat=33.0114, category="E0101", description="垃圾桶旁垃圾堆积")
+    # the case is in this worker's grid: its text is shown (another grid's would come without text/photo)
+    from gridgov.grids.models import GridUnit
+
+    GridUnit.objects.get(code="320831101001001").workers.add(field_data)
     page = open_page(context)
     log_in(page, live_server.url)
     wait_for_grid(page)
