@@ -59,6 +59,7 @@ def test_it_reports_a_lost_case_and_a_lost_photo_file(db, county, categories, me
 
 def test_it_reports_an_alert_that_fell_due_and_was_never_sent(db, county, categories, media):
     from checks import check_alerts
+
     from gridgov.departments.models import Department
     from gridgov.dispatch.models import Dispatch, Role, State
 

@@ -47,7 +47,7 @@ def log(msg):
 
 
 def load_avg():
-    return "%.2f %.2f %.2f" % os.getloadavg()
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 # --- database -------------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ class Stack:
         self.web = self.worker = None
 
     def _spawn(self, cmd, name):
-        out = open(self.logdir / f"{name}.log", "ab")
+        out = open(self.logdir / f"{name}.log", "ab")  # noqa: SIM115 — the child keeps it
         return subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
@@ -242,7 +242,8 @@ def free_port():
 # --- figures ------------------------------------------------------------------------------------------
 
 def read_stats(prefix, duration_s):
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+    with open(f"{prefix}_stats.csv") as f:
+        rows = list(csv.DictReader(f))
     out, total = {}, None
     for r in rows:
         entry = {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
@@ -326,7 +327,7 @@ def main(argv=None):
     env = {**os.environ, "LOAD_USERS": str(users_path), "LOAD_LEDGER": str(ledger), "LOAD_PACE": str(args.pace)}
     env.pop("DATABASE_URL", None)
     load_start = time.time()
-    locust = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(run_dir / "log/locust.log", "wb"),
+    locust = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(run_dir / "log/locust.log", "wb"),  # noqa: SIM115
                               stderr=subprocess.STDOUT)
     time.sleep(1)
     cpu_before = cpu_snapshot(stack, locust.pid, args.db)

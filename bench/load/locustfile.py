@@ -8,7 +8,8 @@ grids). It reports what it finds — POST /api/v1/cases/ multipart with 1-3 smal
 UUID made when the report is written, exactly as the field page's outbox sends it — and whistles about
 half of them (POST /api/v1/cases/<n>/whistle/), looking at its own list now and then. Like the outbox
 (gridgov/field/static/field/outbox.js): a report that gets no answer, a network error, a 5xx, 408 or
-429 stays in the outbox and is sent again with the same UUID (back-off 2, 4, 8, 16, 30 s with jitter; like the page's fetch, no early client timeout — 120 s); a 4xx is a
+429 stays in the outbox and is sent again with the same UUID (back-off 2, 4, 8, 16, 30 s with jitter;
+like the page's fetch(), no early client timeout: 120 s); a 4xx is a
 refusal (kept, counted as an error); 200/201 with a case number removes it.
 
 Responder (weight = the number of seeded responders): lists its department's queue, opens the most
@@ -29,9 +30,10 @@ from datetime import UTC, datetime
 
 from locust import HttpUser, between, events, task
 
-USERS = json.loads(open(os.environ["LOAD_USERS"]).read())
+with open(os.environ["LOAD_USERS"]) as _f:
+    USERS = json.load(_f)
 PACE = float(os.environ.get("LOAD_PACE", "1"))
-_ledger = open(os.environ.get("LOAD_LEDGER", os.devnull), "a", buffering=1)
+_ledger = open(os.environ.get("LOAD_LEDGER", os.devnull), "a", buffering=1)  # noqa: SIM115 — for the run
 _workers = iter(USERS["workers"])
 _responders = iter(itertools.cycle(USERS["responders"]))
 CATEGORIES = [c for c, w in USERS["category_mix"] for _ in range(w)]
@@ -99,7 +101,7 @@ class GridWorker(HttpUser):
                 r.failure(f"refused {status}: {str(body)[:200]}")
                 ledger(t="refused", uuid=report["uuid"], status=status, body=body, attempt=report["attempts"])
                 return None
-        except Exception as exc:  # the connection broke mid-request: the outbox keeps it
+        except Exception as exc:  # noqa: BLE001 — the connection broke mid-request: the outbox keeps it
             ledger(t="retry", uuid=report["uuid"], status="exception", error=repr(exc)[:200],
                    attempt=report["attempts"])
             self._later(report)
@@ -217,5 +219,5 @@ def _json(r):
     try:
         body = r.json()
         return body if isinstance(body, dict) else {}
-    except Exception:
+    except ValueError:
         return {}

@@ -3,6 +3,6 @@ runs (LOAD_SWEEP_CRON; procrastinate takes a sixth field for seconds, e.g. "* * 
 CI versions, which cannot wait a minute for each sweep)."""
 import os
 
-from gridgov.settings import *  # noqa: F401,F403
+from gridgov.settings import *
 
 GRIDGOV_ALERTS_SWEEP_CRON = os.environ.get("LOAD_SWEEP_CRON", "* * * * *")
