@@ -45,13 +45,14 @@ MISSING_NUMBER, MISSING_ID = "ZZZZZZZZZZZZZ", 987654321
 # Citizens' personal data planted in the world: names, phones, an e-mail, and a phone typed into the
 # free text. Distinct values, so a hit in a response body can only come from that case.
 PII = {
-    "A": ["欧阳明远", "13911110001", "13911110002"],
+    "A": ["欧阳明远", "13911110001", "13911110002", "13911110003"],  # the last: quoted in 城管's feedback
     "B": ["司马秀英", "13822220001", "13822220002"],
     "C": ["诸葛大海", "13733330001", "13733330002"],
     "D": ["端木", "青云", "13644440001", "open311-citizen@example.org"],
     "E": ["上官婉儿", "13555550001"],
 }
 FEEDBACK = {"A_cg": "城管已清理完毕QX7", "B_hw": "环卫已清运完毕QY8"}
+FEEDBACK_CONTACT = {"A_cg": "，已电话13911110003联系业主"}  # a department quoting the citizen's phone
 
 COUNTS = Counter()
 FOUND = []
@@ -121,7 +122,7 @@ def build_access_world():
         do_start(d, users[user])
         d.refresh_from_db()
         point = N1_POINT if key == "A_cg" else N2_POINT
-        do_feed_back(d, users[user], FEEDBACK[key], photos=[photo_at(point)])
+        do_feed_back(d, users[user], FEEDBACK[key] + FEEDBACK_CONTACT.get(key, ""), photos=[photo_at(point)])
     gaj = Dispatch.objects.get(pk=a["gaj"].pk)
     do_accept(gaj, users["gaj"])
     suspension = do_request_suspension(Dispatch.objects.get(pk=a["gaj"].pk), users["gaj"], "defer", "等待材料")

@@ -395,6 +395,9 @@ def test_a_monitor_gets_no_photos_and_no_phones_in_free_text(world, db):
     assert detail["photos"] == [] and detail["personal_data_masked"] is True
     assert "139****0002" in detail["description"] and PII["A"][2] not in json.dumps(detail, ensure_ascii=False)
     assert request(w, "monitor", "get", f"/console/photos/{w.photos['A_report'].pk}/image/", True).status_code == 404
+    dispatch = request(w, "monitor", "get", f"/api/v1/dispatches/{w.dispatches['A_cg'].pk}/", False).json()
+    assert "139****0003" in dispatch["feedback_text"]  # the department's feedback, the phone it quotes masked
+    assert all(PII["A"][3] not in (e["note"] or "") for e in dispatch["events"])
 
 
 def test_a_worker_sees_a_neighbouring_grids_duplicate_without_its_text_or_photo(world, db):

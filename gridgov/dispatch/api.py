@@ -21,9 +21,9 @@ from . import access, actions, routing, selectors
 from .due import limits_for
 from .models import Dispatch, Suspension, Whistle
 from .serializers import (DecideRequest, DispatchDetailSerializer, DispatchSerializer, EscalateRequest,
-                          EventSerializer, FeedbackRequest, NoteRequest, RerouteRequest,
+                          FeedbackRequest, NoteRequest, RerouteRequest,
                           ReturnRequest, SuspendRequest, SuspensionSerializer, TriageSerializer, VerifyRequest,
-                          VersionRequest, WhistleRequest, WhistleSerializer)
+                          VersionRequest, WhistleRequest, WhistleSerializer, events_data)
 
 ERRORS = {400: OpenApiResponse(OpenApiTypes.OBJECT, description="{errors: [{field, code, message, message_en}]}"),
           403: OpenApiResponse(OpenApiTypes.OBJECT), 404: OpenApiResponse(OpenApiTypes.OBJECT),
@@ -88,7 +88,7 @@ def _case_dispatches_payload(request, case):
             "whistle": WhistleSerializer(whistle).data if whistle else None,
             "dispatches": DispatchSerializer(selectors.case_dispatches(case, visible), many=True,
                                              context={"request": request}).data,
-            "events": EventSerializer(selectors.case_history(case), many=True).data
+            "events": events_data(selectors.case_history(case), request.user, case)
             if access.sees_case_history(request.user, case) else []}
 
 

@@ -90,6 +90,15 @@ class DispatchSerializer(serializers.ModelSerializer):
     def get_verified_by(self, obj) -> str | None:
         return _name(obj.verified_by)
 
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        if not case_access.sees_personal_data(getattr(request, "user", None), obj.case):
+            # departments' free text may quote the citizen's phone: masked for viewers without need (monitor)
+            for name in ("feedback_text", "verify_note", "return_reason"):
+                data[name] = case_access.mask_phones_in_text(data[name])
+        return data
+
     def get_allowed_actions(self, obj) -> list[str]:
         return transitions.allowed_actions(obj)
 
@@ -107,6 +116,15 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_department(self, obj) -> str | None:
         return obj.dispatch.department.name if obj.dispatch_id else None
+
+
+def events_data(events, user, case):
+    """Dispatch events; notes with phones typed in masked for viewers who do not see the citizen's contact."""
+    data = EventSerializer(events, many=True).data
+    if not case_access.sees_personal_data(user, case):
+        for entry in data:
+            entry["note"] = case_access.mask_phones_in_text(entry["note"])
+    return data
 
 
 class WhistleSerializer(serializers.ModelSerializer):
@@ -149,7 +167,8 @@ class DispatchDetailSerializer(DispatchSerializer):
         fields = DispatchSerializer.Meta.fields + ["events", "suspension"]
 
     def get_events(self, obj) -> list[dict]:
-        return EventSerializer(self.context.get("events", []), many=True).data
+        request = self.context.get("request")
+        return events_data(self.context.get("events", []), getattr(request, "user", None), obj.case)
 
     def get_suspension(self, obj) -> dict | None:
         live = self.context.get("suspension")
