@@ -18,7 +18,7 @@ from gridgov.dispatch.models import Dispatch, Role, State
 from tests.dispatch_helpers import build_world
 from tests.dispatch_helpers import photo as exif_photo
 from tests.factories import build_small_county, seed_test_categories
-from tests.browser import ARTIFACTS, LOCAL_HOSTS, launch  # noqa: E402
+from tests.browser import ARTIFACTS, LOCAL_HOSTS  # noqa: E402
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -44,14 +44,6 @@ def jpeg_bytes(size=(800, 600)):
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=80)
     return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

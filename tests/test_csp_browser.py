@@ -19,7 +19,7 @@ from gridgov.dispatch.models import Dispatch  # noqa: E402
 from gridgov.dispatch.models import Role as DispatchRole  # noqa: E402
 from gridgov.grids.models import GridUnit  # noqa: E402
 from gridgov.hotline.models import HotlineBatch  # noqa: E402
-from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
+from tests.browser import ARTIFACTS, record_hosts  # noqa: E402
 from tests.dispatch_helpers import N1, build_world, photo  # noqa: E402
 from tests.factories import build_small_county, seed_test_categories  # noqa: E402
 
@@ -35,14 +35,6 @@ document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(
   e.violatedDirective + " blocked=" + e.blockedURI + " at " + (e.sourceFile || "") + ":" + e.lineNumber +
   " sample=" + (e.sample || "")));
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

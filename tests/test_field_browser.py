@@ -16,7 +16,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 from gridgov.accounts.models import Role  # noqa: E402
 from gridgov.cases.models import Case, Status  # noqa: E402
 from tests.factories import build_small_county, make_case, make_user, seed_test_categories  # noqa: E402
-from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
+from tests.browser import ARTIFACTS, record_hosts  # noqa: E402
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are still
 # plain synchronous calls.
@@ -48,14 +48,6 @@ def jpeg_bytes(seed=0, size=(640, 480)):
 
 def photo(name="现场.jpg", seed=0):
     return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed)}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

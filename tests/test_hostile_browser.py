@@ -16,7 +16,7 @@ from gridgov.departments.models import Department  # noqa: E402
 from gridgov.dispatch.actions import do_whistle  # noqa: E402
 from gridgov.dispatch.models import Dispatch, Role  # noqa: E402
 from gridgov.grids.models import GridUnit  # noqa: E402
-from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
+from tests.browser import ARTIFACTS, record_hosts  # noqa: E402
 from tests.dispatch_helpers import build_world, photo  # noqa: E402
 from tests.factories import build_small_county, seed_test_categories  # noqa: E402
 
@@ -45,14 +45,6 @@ INJECTED = """() => ({
 CLEAN = {"ran": None, "injected": 0, "imgs": 0}
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

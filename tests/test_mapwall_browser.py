@@ -17,7 +17,7 @@ from geodata.demo import DEFAULT_SEED, do_seed_demo  # noqa: E402
 from gridgov.accounts.models import Role  # noqa: E402
 from maps.actions import do_seed_synthetic_cases  # noqa: E402
 from tests.factories import make_case, make_user, seed_test_categories  # noqa: E402
-from tests.browser import ARTIFACTS, launch, record_hosts  # noqa: E402
+from tests.browser import ARTIFACTS, record_hosts  # noqa: E402
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -28,14 +28,6 @@ SECRET_PHONE = "13912345678"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
