@@ -240,6 +240,23 @@ def test_a_batch_whose_worker_died_is_put_back_in_the_queue_and_finished(setup):
                     "procrastinate_workers CASCADE")
 
 
+def test_a_large_file_is_classified_in_a_second_process_with_the_same_answers(setup, monkeypatch):
+    from gridgov.hotline import importer
+
+    in_thread = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))
+    monkeypatch.setattr(importer, "PROCESS_ABOVE", 0)  # 11 rows count as large: the spawned process runs
+    pools, real = [], importer.ProcessPoolExecutor
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", lambda *a, **kw: pools.append(kw) or real(*a, **kw))
+    again = [["P" + row[0], *row[1:]] for row in ROWS]
+    in_process = do_import_hotline(setup, "tickets-p.csv", csv_bytes(again))
+    assert len(pools) == 1 and pools[0]["mp_context"].get_start_method() == "spawn"
+    assert (in_process.created_count, in_process.error_count) == (in_thread.created_count, 7) == (4, 7)
+    category = {t.ticket_no: t.case.category.code for t in HotlineTicket.objects.select_related("case__category")}
+    assert sorted(category[t] for t in category if t.startswith("P")) == \
+        sorted(category[t] for t in category if not t.startswith("P"))
+    assert all(category["P" + t] == category[t] for t in category if not t.startswith("P"))
+
+
 def test_it_flags_low_confidence_categories_for_confirmation(setup, settings):
     settings.GRIDGOV_CLASSIFY_CONFIRM_BELOW = 1.01  # every suggestion is below: all to be confirmed
     batch = do_import_hotline(setup, "tickets.csv", csv_bytes(ROWS))

@@ -14,7 +14,8 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -34,6 +35,10 @@ from .models import BatchStatus
 from .reading import COLUMNS, MAX_TEXT, RowError, _cell, map_headings, parse_row, read_table
 
 CHUNK = 10_000
+# Files above this many rows are classified in a separate process (spawned: it loads the cached model
+# itself; no fork of a threaded server). The model's Python/NumPy work holds the GIL, so in a thread it
+# slowed the COPY/INSERT path it was meant to overlap: 100,000 rows took 134 s that way, quiet machine.
+PROCESS_ABOVE = 5_000
 # Tickets → cases: a fixed namespace, so a ticket number always gives the same client_uuid.
 TICKET_NAMESPACE = uuid.UUID("6f1d2c1e-12a4-5d0e-9b1f-123450000000")
 
@@ -155,30 +160,49 @@ class Importer:
             cur.execute("SELECT ticket_no FROM hotline_hotlineticket WHERE ticket_no = ANY(%s)",
                         [[_cell(c[at]) for c in rows if at < len(c)]])
             self.known = {t for (t,) in cur.fetchall()}
-        # The next chunk's texts are classified in a thread while this chunk is written: the
-        # classifier is Python work, the INSERT runs in the PostgreSQL backend, so they overlap.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self._classify_chunk, rows[:CHUNK], keys, 0) if starts else None
+        # The next chunk's texts are classified beside this chunk's writing: in a thread for small files,
+        # in a second process for large ones (PROCESS_ABOVE), so the classifier runs on the other core.
+        with self._classifier_pool(len(rows)) as pool:
+            pending = self._classify_chunk(pool, rows[:CHUNK], keys, 0) if starts else None
             for start in starts:
                 chunk = rows[start:start + CHUNK]
                 with self._timed("classify (waiting)"):
-                    predictions = pending.result()
+                    predictions = self._predictions(pending)
                 following = start + CHUNK
                 if following < len(rows):
-                    pending = pool.submit(self._classify_chunk, rows[following:following + CHUNK], keys, following)
+                    pending = self._classify_chunk(pool, rows[following:following + CHUNK], keys, following)
                 self._chunk([(start + i + 2, cells) for i, cells in enumerate(chunk)], keys, now, predictions)
                 self._progress(start + len(chunk))
         self._finish()
         return batch
 
-    def _classify_chunk(self, chunk, keys, start):
-        """{line: top 3} for the chunk's texts (rows not yet checked; bad rows are simply not used)."""
+    def _classifier_pool(self, n_rows):
+        if self.classify and n_rows > PROCESS_ABOVE:
+            from gridgov.classify.model import get_model
+
+            get_model()  # trained and cached here if needed, so the child only loads the cache
+            return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return ThreadPoolExecutor(max_workers=1)
+
+    def _classify_chunk(self, pool, chunk, keys, start):
+        """(lines, future of their top 3) for the chunk's texts (rows not yet checked; bad rows are simply
+        not used later)."""
         if not self.classify:
-            return {}
+            return [], None
         at, ticket_at = keys.index("text"), keys.index("ticket_no")
         wanted = [(start + 2 + i, _cell(cells[at])[:MAX_TEXT]) for i, cells in enumerate(chunk)
                   if at < len(cells) and ticket_at < len(cells) and _cell(cells[ticket_at]) not in self.known]
-        return dict(zip([line for line, _ in wanted], self._suggest([text for _, text in wanted])))
+        if not wanted:
+            return [], None
+        from gridgov.classify.model import predict_top
+
+        return [line for line, _ in wanted], pool.submit(predict_top, [text for _, text in wanted], 3)
+
+    @staticmethod
+    def _predictions(pending):
+        """{line: top 3} once the chunk's classification is done."""
+        lines, future = pending
+        return dict(zip(lines, future.result())) if future is not None else {}
 
     def _progress(self, processed):
         batch = self.batch
@@ -286,13 +310,6 @@ class Importer:
                 continue
             staged.append((r, unit[0], unit[4], unit[5], "name"))
         return staged
-
-    def _suggest(self, texts):
-        if not texts:
-            return []
-        from gridgov.classify.model import predict_top
-
-        return predict_top(texts, 3)
 
     def _stage(self, staged, suggestions):
         with connection.cursor() as cur:
