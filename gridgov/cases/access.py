@@ -156,8 +156,8 @@ def mask_phone(phone):
     return "*" * len(digits)
 
 
-# Mainland mobile numbers and landlines with area code, as typed into free text (the rule of the public
-# Open311 feed, gridgov.open311.selectors.mask_phones).
+# Mainland mobile numbers and landlines with area code, as typed into free text (also the rule of the
+# public Open311 feed, gridgov.open311.selectors.mask_phones).
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)\d{7,8}(?!\d)")
 
 

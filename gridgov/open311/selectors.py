@@ -3,7 +3,6 @@
 Nothing here returns a citizen's name, phone or e-mail: request_dicts builds its output from an
 explicit list of fields, and phone numbers typed into a description are masked.
 """
-import re
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
@@ -13,6 +12,7 @@ from django.db.models import FloatField, Func, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from gridgov.cases.access import mask_phones_in_text
 from gridgov.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -30,16 +30,9 @@ from .errors import Open311Error
 from .models import ApiKey, Jurisdiction, hash_key
 
 CLOSED_STATUSES = [Status.CLOSED, Status.MERGED]
-# Mainland mobile numbers and landlines with area code, as typed into free text.
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)\d{7,8}(?!\d)")
-
-
 def mask_phones(text):
-    def repl(m):
-        if m.group(1):
-            return f"{m.group(1)}****{m.group(2)}"
-        return f"{m.group(3)}********"
-    return PHONE_IN_TEXT.sub(repl, text or "")
+    """Free text for the public feed: phone numbers masked (one rule with the staff pages)."""
+    return mask_phones_in_text(text or "")
 
 
 # --- jurisdiction and keys ------------------------------------------------------------------------

@@ -14,6 +14,8 @@ The functions are plain SQL and inline into the view, which itself is inlined in
 queries, so the spatial and open-case indexes are still used. The view now depends on those functions:
 a later alerts migration that DROPs them must drop and re-create this view (VIEW below).
 """
+from importlib import import_module
+
 from django.db import migrations
 
 OPEN_PREDICATE = "status NOT IN ('closed', 'merged')"
@@ -54,33 +56,8 @@ LEFT JOIN LATERAL (
 """
 
 # 0001's definition, for going back.
-OLD_VIEW = f"""
-DROP VIEW IF EXISTS maps_case_warning;
-CREATE VIEW maps_case_warning AS
-SELECT c.id AS case_id, {CASE_COLUMNS},
-       (c.{OPEN_PREDICATE}) AS is_open,
-       coalesce(d.overdue, false) AS overdue,
-       d.next_due,
-       d.lead_department_id,
-       CASE WHEN NOT (c.{OPEN_PREDICATE}) THEN 'closed'
-            WHEN d.overdue THEN 'overdue'
-            ELSE coalesce(nullif(cat.warning_colour, ''), nullif(grp.warning_colour, ''), 'blue') END AS colour,
-       true AS overdue_known
-FROM cases_case c
-LEFT JOIN cases_category cat ON cat.id = c.category_id
-LEFT JOIN cases_category grp ON grp.id = cat.parent_id
-LEFT JOIN LATERAL (
-    SELECT bool_or(CASE WHEN x.state = 'whistled' THEN x.accept_due < now()
-                        WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due < now()
-                        ELSE false END) AS overdue,
-           min(CASE WHEN x.state = 'whistled' THEN x.accept_due
-                    WHEN x.state IN ('accepted', 'in_progress', 'rework') THEN x.feedback_due END) AS next_due,
-           min(x.department_id) FILTER (WHERE x.role = 'lead' AND x.state NOT IN ('returned', 'rerouted'))
-               AS lead_department_id
-    FROM dispatch_dispatch x
-    WHERE x.case_id = c.id AND x.role IN ('lead', 'assist') AND x.state NOT IN ('closed', 'rerouted')
-) d ON c.{OPEN_PREDICATE};
-"""
+OLD_VIEW = "DROP VIEW IF EXISTS maps_case_warning;\n" + import_module(
+    "maps.migrations.0001_initial").WARNING_WITH_DISPATCH
 
 
 class Migration(migrations.Migration):
