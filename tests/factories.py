@@ -9,6 +9,25 @@ def box(x0, y0, x1, y1):
     return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=4326)
 
 
+def page_client(user):
+    """A Django test client signed in as `user` (session), for HTML pages."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def api_client(user=None):
+    """A DRF test client authenticated as `user` (anonymous when None), for the API."""
+    from rest_framework.test import APIClient
+
+    c = APIClient()
+    if user is not None:
+        c.force_authenticate(user)
+    return c
+
+
 def make_user(username, role=Role.GRID_WORKER, **kw):
     return User.objects.create_user(username=username, password="pw-" + username, role=role, **kw)
 

@@ -6,12 +6,12 @@ from math import cos, radians
 import pytest
 from django.db import connections
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, CaseEvent, Status
 from gridgov.grids.models import GridUnit
 from tests.factories import build_small_county, make_case, make_user, seed_test_categories
+from tests.factories import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,6 @@ def east(metres, lon=LON, lat=LAT):
     return lon + metres / (111_320 * cos(radians(lat))), lat
 
 
-def client_for(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 def candidates(api, lon, lat, category="E0101", **extra):

@@ -13,6 +13,7 @@ from gridgov.accounts.models import Role
 from gridgov.cases.models import CasePhoto
 from gridgov.grids.models import GridUnit
 from tests.factories import make_case, make_photo, make_user
+from tests.factories import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +62,6 @@ def world(county, categories, media):
     return users, cases
 
 
-def client_for(user):
-    c = APIClient()
-    if user is not None:
-        c.force_authenticate(user)
-    return c
 
 
 VISIBLE = {

@@ -7,12 +7,12 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from PIL import Image
-from rest_framework.test import APIClient
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, CaseEvent, CasePhoto, Status
 from gridgov.grids.actions import UnitInput, do_upsert_units
 from tests.factories import box, build_small_county, make_case, make_photo, make_user, seed_test_categories
+from tests.factories import api_client as client_for
 
 X0, Y0, D = 119.0, 33.0, 0.01
 IN_A1 = (X0 + 0.005, Y0 + 0.015)  # 北村一网格 320831101001001
@@ -26,10 +26,6 @@ def report(**over):
     return data
 
 
-def client_for(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from gridgov.dispatch.models import (
     WhistleLevel,
 )
 from tests.dispatch_helpers import N1_POINT, SOUTH, build_world, make_user, photo
+from tests.factories import page_client as client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,6 @@ def world(county, categories, media):
     return build_world()
 
 
-def client_for(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def whistled(world, **kw):

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from gridgov.accounts.models import Role
 from tests.factories import make_case, make_user
+from tests.factories import api_client as client_for
 
 FORMATS = ["geojson", "csv", "gpkg", "shp.zip"]
 
@@ -25,10 +26,6 @@ def data(county, categories, media):
     return dispatcher
 
 
-def client_for(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 def body(response):

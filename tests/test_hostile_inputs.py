@@ -8,7 +8,6 @@ What other test files already prove is listed in docs/reliability/hostile.md and
 import csv
 import io
 import json
-import re
 import stat
 import uuid
 import zipfile
@@ -18,9 +17,8 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from PIL import Image
-from rest_framework.test import APIClient
 
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, CasePhoto, Category
@@ -31,6 +29,7 @@ from gridgov.hotline.actions import do_import_hotline
 from gridgov.hotline.models import HotlineTicket
 from tests.dispatch_helpers import N1, N1_POINT, build_world, make_user, photo
 from tests.factories import make_photo
+from tests.factories import page_client as client_for, api_client as api_for
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +46,8 @@ def world(county, categories, media):
     return build_world()
 
 
-def client_for(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
-def api_for(user):
-    c = APIClient()
-    c.force_authenticate(user)
-    return c
 
 
 def assert_escaped(response, where):
