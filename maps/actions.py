@@ -1,10 +1,10 @@
 """Writes of the maps app (do_*): the synthetic load used to test the map wall at scale."""
-import secrets
 import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from gridgov.cases.bulk import do_bulk_create_cases
 from gridgov.errors import FieldError
 
 from . import cache, synthetic
@@ -40,7 +40,8 @@ def do_seed_synthetic_cases(n, days=365, clusters=14, seed=42, dispatches=True, 
 
     Row triggers (the per-row audit trail) are skipped for this bulk load with session_replication_role =
     replica, which needs a superuser (the project-local cluster's role is one); the map layers' change log
-    is written once at the end."""
+    is written once at the end. Cases through gridgov.cases.bulk.do_bulk_create_cases, dispatches through
+    gridgov.dispatch.bulk.do_bulk_create_dispatches (due times on the working calendar)."""
     if not 1 <= n <= MAX_SYNTHETIC:
         raise FieldError("cases", "out_of_range", f"案件数应在 1–{MAX_SYNTHETIC} 之间",
                          f"cases must be 1-{MAX_SYNTHETIC}")
@@ -49,10 +50,9 @@ def do_seed_synthetic_cases(n, days=365, clusters=14, seed=42, dispatches=True, 
     log = log or (lambda msg: None)
     reporter = _synthetic_user()
     has_dispatch = dispatches and _ensure_departments() > 0
-    batch = secrets.token_hex(2).upper()[:3]
     now = timezone.now()
     params = {"seed": seed, "clusters": clusters, "n_cluster": n * 0.45, "n_background": n * 0.55, "days": days,
-              "now": now, "batch": batch, "batch_like": f"S{batch}%", "reporter": reporter.id}
+              "now": now, "reporter": reporter.id}
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM grids_gridunit WHERE level = 4 AND is_active")
         if cur.fetchone()[0] == 0:
@@ -61,19 +61,27 @@ def do_seed_synthetic_cases(n, days=365, clusters=14, seed=42, dispatches=True, 
         cur.execute("SET LOCAL session_replication_role = replica")
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute("SELECT setseed(%s)", [((seed % 1000) / 1000.0)])
-        steps = [("grids", synthetic.GRIDS), ("clusters", synthetic.CLUSTERS), ("pieces", synthetic.PIECES),
-                 ("points", synthetic.POINTS), ("cases", synthetic.CASES)]
-        if has_dispatch:
-            steps.append(("dispatches", synthetic.DISPATCHES))
         counts = {}
-        for name, sql in steps:
+        for name, sql in [("grids", synthetic.GRIDS), ("clusters", synthetic.CLUSTERS), ("pieces", synthetic.PIECES),
+                          ("points", synthetic.POINTS)]:
             t = time.perf_counter()
             cur.execute(sql, params)
             counts[name] = cur.rowcount
             log(f"{name}: {cur.rowcount} rows, {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        result = do_bulk_create_cases(None, fill=(synthetic.CASES, params), action="do_seed_synthetic_cases",
+                                      reporter=reporter, order=synthetic.CASES_ORDER, now=now)
+        counts["cases"] = result.created
+        log(f"cases: {result.created} rows, {time.perf_counter() - t:.1f} s")
+        if has_dispatch:
+            from gridgov.dispatch.bulk import do_bulk_create_dispatches
+
+            t = time.perf_counter()
+            counts["dispatches"] = do_bulk_create_dispatches((synthetic.DISPATCHES, params), now=now)
+            log(f"dispatches: {counts['dispatches']} rows, {time.perf_counter() - t:.1f} s")
         cur.execute("SET LOCAL session_replication_role = origin")
         cur.execute("INSERT INTO maps_change_log (txid) VALUES (txid_current()) ON CONFLICT (txid) DO NOTHING")
-    return {"cases": counts["cases"], "dispatches": counts.get("dispatches", 0), "batch": batch}
+    return {"cases": counts["cases"], "dispatches": counts.get("dispatches", 0)}
 
 
 @transaction.atomic

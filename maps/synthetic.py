@@ -8,9 +8,10 @@ Cases are spread over the active grids in two parts:
   the last 7 days (a new hotspot).
 Times span `days` days (more in recent days); life times are exponential (mean 3 days), so most old
 cases are closed and recent ones open; a lead dispatch is written for cases of the last 90 days
-(when departments exist), with accept/feedback due times, so overdue and on-time rates are real.
-Every row is marked: reporter = the inactive user SYNTHETIC_USER, flags = [{"code": "synthetic_load"}],
-number starting with 'S'.
+(when departments exist), with the due times a real dispatch of that category and urgency gets
+(gridgov.dispatch.bulk), so overdue and on-time rates are real. Cases are written by
+gridgov.cases.bulk.do_bulk_create_cases, numbered like every other case. Every row is marked:
+reporter = the inactive user SYNTHETIC_USER, flags = [{"code": "synthetic_load"}].
 """
 
 SYNTHETIC_USER = "synthetic_load"
@@ -19,9 +20,6 @@ SYNTHETIC_FLAG = '[{"code": "synthetic_load"}]'
 GRIDS = """
 CREATE TEMP TABLE syn_grid ON COMMIT DROP AS
 SELECT g.id, g.code, g.name, g.geom, greatest(coalesce(g.population, 0), 50) AS pop,
-       coalesce((SELECT jsonb_agg(jsonb_build_object('code', a.code, 'name', a.name, 'level', a.level) ORDER BY a.level)
-                 FROM grids_gridunit a WHERE a.code IN (left(g.code, 6), left(g.code, 9), left(g.code, 12))),
-                '[]'::jsonb) AS ancestors,
        coalesce(g.population, 0) / greatest(g.area_m2, 1) AS density
 FROM grids_gridunit g WHERE g.level = 4 AND g.is_active;
 CREATE INDEX ON syn_grid USING gist (geom);
@@ -74,12 +72,14 @@ FROM (SELECT *, row_number() OVER (ORDER BY grid_id, cluster) AS rn FROM syn_pie
       WHERE n > 0 AND ST_Dimension(geom) = 2) p;
 """
 
+# Fills gridgov.cases.bulk's staging table; do_bulk_create_cases numbers the cases, takes the grid's code,
+# name and ancestors, the priority from the urgency, and writes them in arrival order (received_at).
 CASES = """
 WITH cats AS (
     SELECT array_agg(id ORDER BY code) AS ids FROM cases_category WHERE level = 2 AND is_active
 ),
 raw AS (
-    SELECT p.*, g.code AS grid_code, g.name AS grid_name, g.ancestors,
+    SELECT p.*,
            CASE p.cluster
                WHEN 0 THEN 56 * power(random(), 0.55)        -- intensifying: piling up in recent weeks
                WHEN 1 THEN 7 * random()                      -- new: the last 7 days only
@@ -87,31 +87,30 @@ raw AS (
            -ln(1 - random() * 0.999) * 3 AS life_days,
            random() AS r_cat, random() AS r_urg, random() AS r_state, random() AS r_chan,
            row_number() OVER () AS rn
-    FROM syn_point p JOIN syn_grid g ON g.id = p.grid_id
+    FROM syn_point p
 ),
 shaped AS (
     SELECT raw.*, date_trunc('second', %(now)s - age_days * interval '1 day') AS received,
            life_days < age_days AS closed
     FROM raw
 )
-INSERT INTO cases_case (number, client_uuid, point, input_datum, input_lon, input_lat, gps_accuracy_m, address,
-                        grid_id, grid_code, grid_name, ancestors, category_id, description, urgency, priority,
-                        channel, reporter_id, contact_name, contact_phone, status, resolved_on_spot, resolution_note,
-                        closed_at, follow_up_of_id, repeat_count, flags, occurred_at, reported_at, received_at,
-                        updated_at)
-SELECT 'S' || %(batch)s || lpad(rn::text, 8, '0'), gen_random_uuid(), point, 'wgs84', ST_X(point), ST_Y(point),
-       10, '', grid_id, grid_code, grid_name, ancestors,
+INSERT INTO case_bulk_stage (idx, client_uuid, lon, lat, input_datum, gps_accuracy_m, grid_id, category_id,
+                             description, urgency, channel, reporter_id, status, closed_at, flags, occurred_at,
+                             reported_at, received_at)
+SELECT rn, gen_random_uuid(), ST_X(point), ST_Y(point), 'wgs84', 10, grid_id,
        cats.ids[1 + floor(power(r_cat, 1.6) * array_length(cats.ids, 1))::int],
-       '[合成数据]', CASE WHEN r_urg < 0.85 THEN 'normal' WHEN r_urg < 0.97 THEN 'urgent' ELSE 'emergency' END, 1,
+       '[合成数据]', CASE WHEN r_urg < 0.85 THEN 'normal' WHEN r_urg < 0.97 THEN 'urgent' ELSE 'emergency' END,
        CASE WHEN r_chan < 0.6 THEN 'grid_patrol' WHEN r_chan < 0.9 THEN 'hotline_12345' ELSE 'citizen' END,
-       %(reporter)s, '', '', CASE WHEN closed THEN 'closed' WHEN r_state < 0.7 THEN 'whistled' ELSE 'reported' END,
-       false, '', CASE WHEN closed THEN received + life_days * interval '1 day' END, NULL, 0,
-       '""" + SYNTHETIC_FLAG + """'::jsonb, received - interval '20 minutes', received - interval '5 minutes', received,
-       %(now)s
+       %(reporter)s, CASE WHEN closed THEN 'closed' WHEN r_state < 0.7 THEN 'whistled' ELSE 'reported' END,
+       CASE WHEN closed THEN received + life_days * interval '1 day' END,
+       '""" + SYNTHETIC_FLAG + """'::jsonb, received - interval '20 minutes', received - interval '5 minutes', received
 FROM shaped, cats
-ORDER BY received;   -- stored in arrival order, as a live system stores them (received_at correlates with the heap)
 """
+# stored in arrival order, as a live system stores them (received_at correlates with the heap)
+CASES_ORDER = "s.received_at, s.idx"
 
+# Fills gridgov.dispatch.bulk's staging table: a lead dispatch for the whistled and closed cases of the
+# last 90 days; do_bulk_create_dispatches gives them the due times a real dispatch gets.
 DISPATCHES = """
 WITH d AS (
     SELECT array_agg(id ORDER BY code) AS ids FROM departments_department
@@ -119,28 +118,20 @@ WITH d AS (
 ),
 c AS (
     SELECT k.id, k.status, k.received_at, k.closed_at, random() AS r1, random() AS r2, random() AS r3
-    FROM cases_case k
-    WHERE k.reporter_id = %(reporter)s AND k.number LIKE %(batch_like)s AND k.received_at >= %(now)s - interval '90 days'
-      AND k.status IN ('whistled', 'closed')
+    FROM case_bulk_created b JOIN cases_case k ON k.id = b.id
+    WHERE k.received_at >= %(now)s - interval '90 days' AND k.status IN ('whistled', 'closed')
 )
-INSERT INTO dispatch_dispatch (role, state, rule_version, legal_basis, dispatched_at, accept_due, feedback_due,
-                               response_limit_amount, response_limit_unit, handling_limit_amount, handling_limit_unit,
-                               accepted_at, started_at, fed_back_at, feedback_text, verified_at, verify_note,
-                               rework_count, closed_at, returned_at, return_reason, suspended_from, bounce_count,
-                               version, updated_at, case_id, department_id)
-SELECT 'lead',
+INSERT INTO dispatch_bulk_stage (idx, case_id, department_id, role, state, dispatched_at, accepted_at, started_at,
+                                 fed_back_at, verified_at, closed_at)
+SELECT c.id, c.id, d.ids[1 + floor(c.r2 * 997 + c.r3 * 13)::int %% array_length(d.ids, 1)], 'lead',
        CASE WHEN c.status = 'closed' THEN 'closed' WHEN c.r1 < 0.3 THEN 'whistled' ELSE 'in_progress' END,
-       NULL, '', c.received_at + interval '10 minutes',
-       c.received_at + interval '10 minutes' + interval '4 hours',
-       c.received_at + interval '10 minutes' + (1 + floor(c.r2 * 7)) * interval '1 day',
-       NULL, '', NULL, '',
+       c.received_at + interval '10 minutes',
        CASE WHEN c.status = 'closed' OR c.r1 >= 0.3 THEN c.received_at + interval '10 minutes'
                                                       + c.r3 * interval '6 hours' END,
        CASE WHEN c.status = 'closed' OR c.r1 >= 0.3 THEN c.received_at + interval '10 minutes'
                                                       + c.r3 * interval '6 hours' END,
-       CASE WHEN c.status = 'closed' THEN c.closed_at - interval '1 hour' END, '',
-       CASE WHEN c.status = 'closed' THEN c.closed_at - interval '10 minutes' END, '',
-       0, c.closed_at, NULL, '', '', 0, 1, %(now)s, c.id,
-       d.ids[1 + floor(c.r2 * 997 + c.r3 * 13)::int %% array_length(d.ids, 1)]
-FROM c, d WHERE array_length(d.ids, 1) > 0;
+       CASE WHEN c.status = 'closed' THEN c.closed_at - interval '1 hour' END,
+       CASE WHEN c.status = 'closed' THEN c.closed_at - interval '10 minutes' END,
+       c.closed_at
+FROM c, d WHERE array_length(d.ids, 1) > 0
 """

@@ -317,5 +317,8 @@ def do_import_categories(rows, actor=None):
     return summary
 
 
-__all__ = ["do_create_case", "do_update_case", "do_import_categories", "do_save_category", "Created", "Conflict",
+# Many cases at once (hotline import, synthetic load, seeds): one set-based path, the same rules as above.
+from .bulk import BulkCase, do_bulk_create_cases  # noqa: E402
+
+__all__ = ["do_create_case", "do_bulk_create_cases", "BulkCase", "do_update_case", "do_import_categories", "do_save_category", "Created", "Conflict",
            "audit_context"]

@@ -121,9 +121,27 @@ NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 13
 
 
+def new_case_numbers(n):
+    """n public case numbers: random, not sequential, so they cannot be guessed (31^13 ≈ 2^64.4 each).
+
+    The one numbering rule for every way a case is made (a report, a bulk import, the synthetic load):
+    each character uniform over NUMBER_ALPHABET from the OS's CSPRNG (bytes >= 248 = 8 × 31 are
+    dropped, so `% 31` has no bias). Vectorised: a million numbers take well under a second."""
+    import numpy as np
+
+    need, size = n * NUMBER_LENGTH, len(NUMBER_ALPHABET)
+    picked = np.empty(0, dtype=np.uint8)
+    while picked.size < need:
+        raw = np.frombuffer(secrets.token_bytes(need - picked.size + need // 16 + 16), dtype=np.uint8)
+        picked = np.concatenate([picked, raw[raw < 256 - 256 % size] % size])
+    letters = np.frombuffer(NUMBER_ALPHABET.encode(), dtype=np.uint8)[picked[:need]]
+    flat = letters.tobytes().decode()
+    return [flat[i:i + NUMBER_LENGTH] for i in range(0, need, NUMBER_LENGTH)]
+
+
 def new_case_number():
     """Public case number: random, not sequential, so it cannot be guessed (31^13 ≈ 2^64.4)."""
-    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+    return new_case_numbers(1)[0]
 
 
 class Case(models.Model):

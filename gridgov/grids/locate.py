@@ -92,11 +92,22 @@ def validate_point(lon, lat, datum="wgs84"):
     return lon, lat, datum
 
 
+# A unit's ancestors are the units whose codes are prefixes of its code (district 6 characters, street or
+# town 9, village or community 12): the one rule for a single report (locate) and bulk creation
+# (gridgov.cases.bulk).
+ANCESTOR_PREFIXES = (6, 9, 12)
+
+
+def ancestor_codes_sql(code_expr):
+    """SQL list of the ancestor codes of the unit code `code_expr` (an identifier of the caller's)."""
+    return ", ".join(f"left({code_expr}, {n})" for n in ANCESTOR_PREFIXES)
+
+
 # One round trip: the finest covering unit (ties → smallest code), then its ancestors by code prefix.
 _CHAIN_SQL = """
     WITH hit AS ({hit})
     SELECT u.id, u.code, {name}, u.level FROM hit JOIN grids_gridunit u
-      ON u.code IN (left(hit.code, 6), left(hit.code, 9), left(hit.code, 12), hit.code)
+      ON u.code IN (""" + ancestor_codes_sql("hit.code") + """, hit.code)
     {join_boundary}
     ORDER BY length(u.code)
 """

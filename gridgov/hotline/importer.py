@@ -4,13 +4,13 @@ Per chunk (one transaction): rows checked in Python (reading.parse_row); tickets
 skipped; rows with coordinates located with gridgov.grids.locate.bulk_assign over a COPY-loaded
 staging table; rows with only a village/community name matched against the grid hierarchy in
 memory (exact name, then name contained in the address; longest wins; a tie is an error);
-categories suggested by gridgov.classify; then one INSERT … SELECT writes the cases (the audit
-trigger records each insert, attributed to the importing user) and their HotlineTicket rows.
+categories suggested by gridgov.classify; then gridgov.cases.bulk.do_bulk_create_cases (one COPY, one
+locate over all points, one INSERT … SELECT; the audit trigger records each insert, attributed to the
+importing user) writes the cases, and one more INSERT their HotlineTicket rows.
 The batch row's counters are committed after each chunk, so a page can poll the progress.
 """
 import csv
 import io
-import json
 import time
 import uuid
 from collections import defaultdict
@@ -25,9 +25,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from geodata.datums import to_wgs84_arrays
-from gridgov.cases.actions import audit_context
-from gridgov.cases.models import URGENCY_RANK, Category, Channel, Urgency, new_case_number
-from gridgov.grids.locate import bulk_assign
+from gridgov.cases.bulk import BulkCase, do_bulk_create_cases
+from gridgov.cases.models import Category, Channel
 from gridgov.grids.models import Level
 from gridgov.spreadsheets import neutralise
 
@@ -102,33 +101,10 @@ class NameIndex:
         return self._one(self.by_name[longest[0]], text, longest[0])
 
 
-_STAGE_COLUMNS = ("idx", "ticket_no", "client_uuid", "number", "wlon", "wlat", "input_lon", "input_lat", "datum",
-                  "grid_id", "category_id", "urgency", "priority", "description", "address", "contact_name",
-                  "contact_phone", "flags", "reported_at", "located_by")
-
-_INSERT_SQL = """
-    WITH ins AS (
-        INSERT INTO cases_case (number, client_uuid, point, input_datum, input_lon, input_lat, address, grid_id,
-            grid_code, grid_name, ancestors, category_id, description, urgency, priority, channel, reporter_id,
-            contact_name, contact_phone, status, resolved_on_spot, resolution_note, repeat_count, flags,
-            reported_at, received_at, updated_at)
-        SELECT s.number, s.client_uuid, ST_SetSRID(ST_MakePoint(s.wlon, s.wlat), 4326), s.datum, s.input_lon,
-            s.input_lat, s.address, u.id, u.code, u.name,
-            coalesce((SELECT jsonb_agg(jsonb_build_object('code', a.code, 'name', a.name, 'level', a.level)
-                                       ORDER BY a.level)
-                      FROM grids_gridunit a WHERE a.code IN (left(u.code, 6), left(u.code, 9), left(u.code, 12))
-                        AND a.code <> u.code), '[]'::jsonb),
-            s.category_id, s.description, s.urgency, s.priority, %(channel)s, %(reporter)s,
-            s.contact_name, s.contact_phone, 'reported', false, '', 0, s.flags, s.reported_at, %(now)s, %(now)s
-        FROM hotline_stage s
-        LEFT JOIN hotline_assigned r ON r.point_id = s.idx
-        JOIN grids_gridunit u ON u.id = coalesce(s.grid_id, r.grid_id)
-        ORDER BY s.idx
-        ON CONFLICT ON CONSTRAINT case_client_uuid_unique DO NOTHING
-        RETURNING id, client_uuid
-    )
+_TICKETS_SQL = """
     INSERT INTO hotline_hotlineticket (ticket_no, case_id, batch_id, located_by)
-    SELECT s.ticket_no, ins.id, %(batch)s, s.located_by FROM ins JOIN hotline_stage s USING (client_uuid)
+    SELECT s.tag, c.id, %s, CASE WHEN s.grid_id IS NULL THEN 'coordinates' ELSE 'name' END
+    FROM case_bulk_created c JOIN case_bulk_stage s USING (idx)
 """
 
 
@@ -265,29 +241,22 @@ class Importer:
         self.batch.unconfirmed_count += unconfirmed
 
     def _write(self, staged, suggestions):
-        with transaction.atomic(), audit_context(self.actor, "import_hotline"):
+        with transaction.atomic():
             with self._timed("stage"):
-                self._stage(staged, suggestions)
-            with connection.cursor() as cur, self._timed("locate"):
-                cur.execute("CREATE INDEX ON hotline_stage USING gist (geom)")
-                cur.execute("ANALYZE hotline_stage")
-                bulk_assign("hotline_stage", pk="idx", into="hotline_assigned")
-                # joined back twice below: without an index and statistics the planner nests loops (10k × 10k)
-                cur.execute("CREATE UNIQUE INDEX ON hotline_assigned (point_id)")
-                cur.execute("ANALYZE hotline_assigned")
-                cur.execute("SELECT s.idx FROM hotline_stage s LEFT JOIN hotline_assigned r ON r.point_id = s.idx"
-                            " WHERE s.grid_id IS NULL AND r.grid_id IS NULL ORDER BY s.idx")
-                outside = [i for (i,) in cur.fetchall()]
-                for i in outside:
-                    row = staged[i][0]
-                    self._fail(row.line, row.raw, f"坐标不在任何网格内（{row.datum}：{row.lon}, {row.lat}）",
-                               f"the point is outside every grid ({row.datum}: {row.lon}, {row.lat})")
-                if self.batch.dry_run:  # everything checked and located; the exception rolls it back
-                    raise _DryRun(len(staged) - len(outside))
+                rows = self._bulk_rows(staged, suggestions)
+            result = do_bulk_create_cases(self.actor, rows, action="import_hotline", outside="skip",
+                                          dry_run=self.batch.dry_run)
+            for phase in ("stage", "locate", "insert"):
+                self.timings[phase] += result.timings.get(phase, 0.0)
+            for i in result.outside:
+                row = staged[i][0]
+                self._fail(row.line, row.raw, f"坐标不在任何网格内（{row.datum}：{row.lon}, {row.lat}）",
+                           f"the point is outside every grid ({row.datum}: {row.lon}, {row.lat})")
+            if self.batch.dry_run:  # everything checked and located; nothing was written
+                raise _DryRun(result.created)
             with connection.cursor() as cur, self._timed("insert"):
-                cur.execute(_INSERT_SQL, {"channel": Channel.HOTLINE, "reporter": self.actor.pk,
-                                          "now": timezone.now(), "batch": self.batch.pk})
-                return cur.rowcount, outside
+                cur.execute(_TICKETS_SQL, [self.batch.pk])
+            return result.created, result.outside
 
     def _locate_by_name(self, rows):
         """[(row, grid_id or None, wlon, wlat, located_by)]; rows without coordinates matched by name."""
@@ -311,31 +280,21 @@ class Importer:
             staged.append((r, unit[0], unit[4], unit[5], "name"))
         return staged
 
-    def _stage(self, staged, suggestions):
-        with connection.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS hotline_stage")
-            cur.execute("""CREATE TEMP TABLE hotline_stage (idx int PRIMARY KEY, ticket_no text, client_uuid uuid,
-                number text, wlon float8, wlat float8, input_lon float8, input_lat float8, datum text,
-                grid_id bigint, category_id bigint, urgency text, priority int, description text, address text,
-                contact_name text, contact_phone text, flags jsonb, reported_at timestamptz, located_by text,
-                geom geometry(Point, 4326) GENERATED ALWAYS AS
-                    (CASE WHEN grid_id IS NULL THEN ST_SetSRID(ST_MakePoint(wlon, wlat), 4326) END) STORED
-                ) ON COMMIT DROP""")
-            # geom is generated, not UPDATEd: an index built in the same transaction over updated (HOT)
-            # rows is not usable by that transaction's plans, and bulk_assign would scan every row per grid.
-            with cur.copy(f"COPY hotline_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-                for i, ((row, grid_id, wlon, wlat, located_by), top) in enumerate(zip(staged, suggestions)):
-                    category, flags = self._category(top)
-                    if located_by == "name":
-                        flags.append({"code": "located_by_name", "village": row.village, "address": row.address})
-                    urgency = category.default_urgency if category else Urgency.NORMAL
-                    copy.write_row((i, row.ticket_no, ticket_uuid(row.ticket_no), new_case_number(), wlon, wlat,
-                                    row.lon if row.lon is not None else wlon,
-                                    row.lat if row.lat is not None else wlat,
-                                    row.datum if row.lon is not None else "wgs84", grid_id,
-                                    category.pk if category else None, urgency, URGENCY_RANK[Urgency(urgency)],
-                                    row.text, row.address, row.name, row.phone, json.dumps(flags, ensure_ascii=False),
-                                    row.reported_at, located_by))
+    def _bulk_rows(self, staged, suggestions):
+        rows = []
+        for (row, grid_id, wlon, wlat, located_by), top in zip(staged, suggestions):
+            category, flags = self._category(top)
+            if located_by == "name":
+                flags.append({"code": "located_by_name", "village": row.village, "address": row.address})
+            by_coordinates = row.lon is not None
+            rows.append(BulkCase(
+                client_uuid=ticket_uuid(row.ticket_no), lon=wlon, lat=wlat, grid_id=grid_id,
+                input_lon=row.lon if by_coordinates else wlon, input_lat=row.lat if by_coordinates else wlat,
+                input_datum=row.datum if by_coordinates else "wgs84", category_id=category.pk if category else None,
+                description=row.text, address=row.address, channel=Channel.HOTLINE, contact_name=row.name,
+                contact_phone=row.phone, flags=flags, reported_at=row.reported_at,
+                tag=row.ticket_no))
+        return rows
 
     def _category(self, top):
         if not top:

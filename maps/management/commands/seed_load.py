@@ -38,7 +38,7 @@ class Command(BaseCommand):
             if opts["cases"]:
                 out = do_seed_synthetic_cases(opts["cases"], days=opts["days"], clusters=opts["clusters"],
                                               seed=opts["seed"], dispatches=not opts["no_dispatches"], log=log)
-                self.stdout.write(f"inserted {out['cases']} synthetic cases (batch S{out['batch']}), "
+                self.stdout.write(f"inserted {out['cases']} synthetic cases, "
                                   f"{out['dispatches']} dispatches in {time.perf_counter() - t:.1f} s")
         except FieldError as exc:
             raise CommandError(f"{exc.field}: {exc.message_zh} / {exc.message_en}")
