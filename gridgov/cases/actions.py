@@ -18,7 +18,7 @@ from gridgov.grids.locate import PointOutsideGrids, locate
 
 from . import conf
 from .access import require_edit, require_report
-from .inputs import CaseInput
+from .inputs import CASE_CREATE, CaseInput
 from .models import (OPEN_STATUSES, URGENCY_RANK, Case, CasePhoto, Category, CategoryLevel, PhotoKind,
                      Status, Urgency)
 from .photos import compare_with_report, process_upload
@@ -100,12 +100,13 @@ def _root_case_for_follow_up(number):
 
 
 def _check_photos(inp, channel):
-    limit = conf.photo_max_count()
+    limit = CASE_CREATE["photos"].max_count()  # the documented maxItems (gridgov.contracts)
     if len(inp.photos) > limit:
         raise FieldError("photos", "too_many", f"现场照片最多 {limit} 张（收到 {len(inp.photos)} 张）",
                          f"at most {limit} photos (got {len(inp.photos)})")
-    if len(inp.after_photos) > limit:
-        raise FieldError("after_photos", "too_many", f"处置后照片最多 {limit} 张", f"at most {limit} after-photos")
+    after_limit = CASE_CREATE["after_photos"].max_count()
+    if len(inp.after_photos) > after_limit:
+        raise FieldError("after_photos", "too_many", f"处置后照片最多 {after_limit} 张", f"at most {after_limit} after-photos")
     if not inp.photos and channel in conf.photo_required_channels():
         raise FieldError("photos", "required", "请至少拍摄一张现场照片", "at least one photo is required")
     if inp.resolved_on_spot:

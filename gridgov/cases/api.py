@@ -55,7 +55,8 @@ class CaseListCreateView(APIView):
 
     @extend_schema(
         summary="Report a case / 上报案卷",
-        description="JSON, or multipart/form-data with `photos` (1-6) and `after_photos` files. Idempotent on "
+        description="JSON, or multipart/form-data with `photos` and `after_photos` files (at most `maxItems` each: "
+                    "GRIDGOV_PHOTO_MAX_COUNT). Idempotent on "
                     "client_uuid: 201 when created, 200 with the same case when it already exists. "
                     "resolved_on_spot=true (就地解决) closes the case at once and needs resolution_note and an "
                     "after-photo.",

@@ -20,10 +20,9 @@ from gridgov.alerts.actions import do_issue_supervision
 from gridgov.cases.access import NotFound
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import parse_case_input
-from gridgov.cases.models import Category, Urgency
-from gridgov.dispatch import actions, routing
+from gridgov.cases.models import Urgency
+from gridgov.dispatch import actions
 from gridgov.dispatch import selectors as dispatch_selectors
-from gridgov.dispatch.due import limits_for
 from gridgov.dispatch.models import LEVEL_ORDER, Dispatch, Role, State, Suspension, TriageItem, Whistle, WhistleLevel
 from gridgov.errors import FieldError
 from gridgov.grids.locate import locate
@@ -97,11 +96,7 @@ def _route_preview(case):
     """Where the routing table would send this case now, and the due times it would get."""
     if case.category is None:
         return None
-    route = routing.resolve(case.category, case.grid_code)
-    limits = limits_for(case.category, case.urgency, route.rule)
-    accept_due, feedback_due = limits.due_times(timezone.now())
-    return {"route": route, "explain": routing.explain(route), "limits": limits, "accept_due": accept_due,
-            "feedback_due": feedback_due}
+    return dispatch_selectors.routing_preview(case.category, case.grid_code, case.urgency)
 
 
 def _case_context(request, case, forms=None, error=None, error_form=""):
@@ -223,16 +218,9 @@ def case_action(request, number, name):
 
 def preview_result(lon, lat, category_code, urgency):
     located = locate(lon, lat)
-    category = Category.objects.filter(code=category_code).select_related("parent").first()
-    if category is None:
-        raise FieldError("category", "unknown_category", f"分类 {category_code} 不存在",
-                         f"category {category_code} does not exist")
-    route = routing.resolve(category, located.unit.code)
-    limits = limits_for(category, urgency or category.default_urgency, route.rule)
-    accept_due, feedback_due = limits.due_times(timezone.now())
-    return {"located": located, "category": category, "route": route, "explain": routing.explain(route),
-            "limits": limits, "accept_due": accept_due, "feedback_due": feedback_due,
-            "urgency": Urgency(urgency or category.default_urgency).label}
+    category = dispatch_selectors.preview_category(category_code)
+    preview = dispatch_selectors.routing_preview(category, located.unit.code, urgency)
+    return {**preview, "located": located, "category": category, "urgency": Urgency(preview["urgency"]).label}
 
 
 @roles_required(COMMAND)

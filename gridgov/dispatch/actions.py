@@ -17,16 +17,13 @@ from gridgov.departments.models import Department, Kind
 from gridgov.departments.selectors import departments_covering
 from gridgov.errors import FieldError
 
-from . import access, photos as feedback_photos, routing, transitions
+from . import access, contracts, photos as feedback_photos, routing, transitions
 from .due import limits_for
 from .models import (LEVEL_ORDER, RELEASED_STATES, Dispatch, Role, State, TriageItem, TriageReason, Whistle,
                      WhistleLevel, WhistleSource)
 from .notify import notify
 from .selectors import command_targets, grid_workers
 from .suspensions import withdraw_pending
-
-REASON_MIN = 2
-TEXT_MAX = 2000
 
 
 @dataclass
@@ -37,14 +34,18 @@ class WhistleResult:
     triage: TriageItem | None = None
 
 
-def _text(value, name, zh, required=True, minimum=1):
+def _text(value, field, required=None):
+    """The text of a declared request field (gridgov.dispatch.contracts): stripped, within its limits."""
+    name, zh = field.name, field.zh
+    required = field.required if required is None else required
+    minimum, maximum = field.min_length or 1, field.max_length
     value = (value or "").strip()
     if required and len(value) < minimum:
         if not value:
             raise FieldError(name, "required", f"请填写{zh}", f"{name} is required")
         raise FieldError(name, "too_short", f"{zh}至少 {minimum} 个字", f"{name} needs at least {minimum} characters")
-    if len(value) > TEXT_MAX:
-        raise FieldError(name, "too_long", f"{zh}超过 {TEXT_MAX} 字", f"{name} is longer than {TEXT_MAX} characters")
+    if len(value) > maximum:
+        raise FieldError(name, "too_long", f"{zh}超过 {maximum} 字", f"{name} is longer than {maximum} characters")
     return value
 
 
@@ -99,10 +100,10 @@ def create_dispatches(case, actor, now, *, lead=None, assists=(), notified=(), r
 
 
 def _send_out(case, actor, level, source, note, now):
-    if level not in WhistleLevel.values:
+    if level not in contracts.WHISTLE["level"].values:
         raise FieldError("level", "invalid_choice", f"吹哨级别 {level!r} 无效，可选 {', '.join(WhistleLevel.values)}",
                          f"level {level!r} is not one of {', '.join(WhistleLevel.values)}")
-    note = _text(note, "note", "说明", required=False)
+    note = _text(note, contracts.WHISTLE["note"])
     now = now or timezone.now()
     action = "do_whistle" if source == WhistleSource.GRID else "do_file_case_by_command_centre"
     with transaction.atomic(), audit_context(actor, action):
@@ -166,7 +167,7 @@ def do_accept(dispatch, user, expected_version=None):
 def do_start(dispatch, user, expected_version=None, note=""):
     """开始处置 (also after a failed verification: rework → in progress)."""
     access.require_member(user, dispatch)
-    note = _text(note, "note", "说明", required=False)
+    note = _text(note, contracts.START["note"])
     now = timezone.now()
     with transaction.atomic():
         locked = transitions.lock(dispatch)
@@ -178,7 +179,7 @@ def do_start(dispatch, user, expected_version=None, note=""):
 def do_feed_back(dispatch, user, text, photos=(), expected_version=None):
     """反馈: the result in words and after-photos; the grid's workers are asked to verify (核查)."""
     access.require_member(user, dispatch)
-    text = _text(text, "text", "处置反馈", minimum=REASON_MIN)
+    text = _text(text, contracts.FEEDBACK["text"])
     now = timezone.now()
     processed = feedback_photos.prepare(photos, dispatch.case, now)  # refused before anything is written
     written = []
@@ -200,7 +201,7 @@ def do_feed_back(dispatch, user, text, photos=(), expected_version=None):
 def do_return(dispatch, user, reason, expected_version=None):
     """退回: not this department's matter. The reason is required; the case goes to triage to be re-routed."""
     access.require_member(user, dispatch)
-    reason = _text(reason, "reason", "退回理由", minimum=REASON_MIN)
+    reason = _text(reason, contracts.RETURN["reason"])
     now = timezone.now()
     with transaction.atomic():
         done = transitions.apply(dispatch, "return", user, expected_version=expected_version, note=reason, now=now,
@@ -218,7 +219,7 @@ def do_return(dispatch, user, reason, expected_version=None):
 def do_verify(dispatch, user, passed, note="", expected_version=None):
     """核查 on site: passed → verified; failed → rework (返工), with the reason."""
     access.require_verifier(user, dispatch.case)
-    note = _text(note, "note", "核查意见", required=not passed, minimum=REASON_MIN)
+    note = _text(note, contracts.VERIFY["note"], required=not passed)
     now = timezone.now()
     with transaction.atomic():
         if passed:
@@ -235,7 +236,7 @@ def do_verify(dispatch, user, passed, note="", expected_version=None):
 def do_close(case, user, note=""):
     """结案 (command centre): the lead's work has been verified; every other dispatch closes with the case."""
     access.require_command(user, "结案", "close cases")
-    note = _text(note, "note", "结案说明", required=False)
+    note = _text(note, contracts.CLOSE["note"])
     now = timezone.now()
     with transaction.atomic(), audit_context(user, "do_close"):
         case = _lock_case(case)
@@ -278,8 +279,8 @@ def do_reroute(case, user, lead=None, assists=(), notified=(), note="", legal_ba
     lead = (_active_departments([lead], "lead", "主办单位") or [None])[0]
     assists = _active_departments(assists, "assists", "协办单位")
     notified = _active_departments(notified, "notified", "知会单位")
-    note = _text(note, "note", "改派说明", required=False)
-    legal_basis = _text(legal_basis, "legal_basis", "法律依据", required=False)
+    note = _text(note, contracts.REROUTE["note"])
+    legal_basis = _text(legal_basis, contracts.REROUTE["legal_basis"])
     now = now or timezone.now()
     with transaction.atomic(), audit_context(user, "do_reroute"):
         case = _lock_case(case)
@@ -329,7 +330,7 @@ def do_escalate(case, user, note="", expected_level=None, now=None):
     """Escalate the whistle one level (一般/社区 → 重点/街道 → 疑难/区县): the departments of the new level
     (street/town offices covering the grid; the command centre) are notified and get a 知会 dispatch."""
     access.require_whistler(user, case)
-    note = _text(note, "note", "升级理由", required=False)
+    note = _text(note, contracts.ESCALATE["note"])
     now = now or timezone.now()
     with transaction.atomic(), audit_context(user, "do_escalate"):
         case = _lock_case(case)

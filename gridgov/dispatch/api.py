@@ -12,16 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.cases import access as case_access
-from gridgov.cases.models import Category
 from gridgov.departments.models import Department
 from gridgov.errors import FieldError
 from gridgov.grids.locate import locate
 
-from . import access, actions, routing, selectors
-from .due import limits_for
+from . import access, actions, contracts, routing, selectors
 from .models import Dispatch, Suspension, Whistle
 from .serializers import (DecideRequest, DispatchDetailSerializer, DispatchSerializer, EscalateRequest,
-                          FeedbackRequest, NoteRequest, RerouteRequest,
+                          CloseRequest, FeedbackRequest, RerouteRequest, ResumeRequest, StartRequest,
                           ReturnRequest, SuspendRequest, SuspensionSerializer, TriageSerializer, VerifyRequest,
                           VersionRequest, WhistleRequest, WhistleSerializer, events_data)
 
@@ -37,7 +35,9 @@ class Page(LimitOffsetPagination):
     max_limit = 500
 
 
-def _bool(data, name, zh):
+def _bool(data, field):
+    """A declared boolean (contracts.py), required."""
+    name, zh = field.name, field.zh
     value = data.get(name)
     if isinstance(value, bool):
         return value
@@ -50,7 +50,8 @@ def _bool(data, name, zh):
                      f"{name} must be true or false")
 
 
-def _version(data, name="version"):
+def _version(data, field=contracts.VERSION):
+    name = field.name
     value = data.get(name)
     if value in (None, ""):
         return None
@@ -100,7 +101,8 @@ class WhistleView(APIView):
     def post(self, request, number):
         case = case_access.get_visible_case(request.user, number)
         data = request.data
-        result = actions.do_whistle(case, request.user, data.get("level") or "routine", data.get("note", ""))
+        result = actions.do_whistle(case, request.user, data.get("level") or contracts.WHISTLE["level"].default,
+                                    data.get("note", ""))
         return Response(_whistle_payload(request, result), status=201)
 
 
@@ -110,7 +112,7 @@ class FileCaseView(APIView):
     def post(self, request, number):
         case = case_access.get_visible_case(request.user, number)
         data = request.data
-        result = actions.do_file_case_by_command_centre(case, request.user, data.get("level") or "routine",
+        result = actions.do_file_case_by_command_centre(case, request.user, data.get("level") or contracts.WHISTLE["level"].default,
                                                         data.get("note", ""))
         return Response(_whistle_payload(request, result), status=201)
 
@@ -134,7 +136,7 @@ class EscalateView(APIView):
 
 
 class CloseCaseView(APIView):
-    @extend_schema(summary="Close a verified case (command centre) / 结案", request=NoteRequest,
+    @extend_schema(summary="Close a verified case (command centre) / 结案", request=CloseRequest,
                    responses={200: OpenApiTypes.OBJECT, **ERRORS}, tags=TAGS)
     def post(self, request, number):
         case = case_access.get_visible_case(request.user, number)
@@ -181,24 +183,17 @@ class RoutingPreviewView(APIView):
     def get(self, request):
         q = request.query_params
         located = locate(q.get("lon"), q.get("lat"), q.get("datum") or "wgs84")
-        code = (q.get("category") or "").strip()
-        category = Category.objects.filter(code=code).select_related("parent").first()
-        if category is None:
-            raise FieldError("category", "unknown_category", f"分类 {code!r} 不存在", f"category {code!r} does not exist")
-        urgency = q.get("urgency") or category.default_urgency or "normal"
-        if urgency not in ("normal", "urgent", "emergency"):
-            raise FieldError("urgency", "invalid_choice", "紧急程度应为 normal、urgent 或 emergency",
-                             "urgency must be normal, urgent or emergency")
-        route = routing.resolve(category, located.unit.code)
-        limits = limits_for(category, urgency, route.rule)
-        accept_due, feedback_due = limits.due_times(timezone.now())
+        category = selectors.preview_category(q.get("category"))
+        preview = selectors.routing_preview(category, located.unit.code, q.get("urgency"))
+        route, limits, urgency = preview["route"], preview["limits"], preview["urgency"]
+        accept_due, feedback_due = preview["accept_due"], preview["feedback_due"]
 
         def dept(d):
             return {"code": d.code, "name": d.name, "kind": d.kind}
 
         return Response({
             "grid": located.as_dict(), "category": {"code": category.code, "name": category.name},
-            "matched": route.matched, "triage_reason": route.triage_reason or None, "explain": routing.explain(route),
+            "matched": route.matched, "triage_reason": route.triage_reason or None, "explain": preview["explain"],
             "lead": dept(route.lead) if route.lead else None, "assists": [dept(d) for d in route.assists],
             "notified": [dept(d) for d in route.notified], "legal_basis": route.legal_basis,
             "is_diversion": route.is_diversion,
@@ -258,18 +253,18 @@ def _transition_view(name, summary, request_serializer, run, parsers=None):
 
 AcceptView = _transition_view("accept", "Accept / report in (签收/报到)", VersionRequest, lambda r, d: actions.do_accept(
     d, r.user, _version(r.data)))
-StartView = _transition_view("start", "Start handling / 开始处置", NoteRequest, lambda r, d: actions.do_start(
+StartView = _transition_view("start", "Start handling / 开始处置", StartRequest, lambda r, d: actions.do_start(
     d, r.user, _version(r.data), r.data.get("note", "")))
 FeedbackView = _transition_view("feedback", "Feed back with after-photos / 反馈", FeedbackRequest,
                                 lambda r, d: actions.do_feed_back(d, r.user, r.data.get("text", ""),
                                                                   r.FILES.getlist("photos"), _version(r.data)),
                                 parsers=[MultiPartParser, FormParser, JSONParser])
 VerifyView = _transition_view("verify", "Verify on site / 核查（不通过则返工）", VerifyRequest,
-                              lambda r, d: actions.do_verify(d, r.user, _bool(r.data, "passed", "核查是否通过"),
+                              lambda r, d: actions.do_verify(d, r.user, _bool(r.data, contracts.VERIFY["passed"]),
                                                              r.data.get("note", ""), _version(r.data)))
 ReturnView = _transition_view("return", "Return as not ours, with the reason / 退回", ReturnRequest,
                               lambda r, d: actions.do_return(d, r.user, r.data.get("reason", ""), _version(r.data)))
-ResumeView = _transition_view("resume", "Resume after a suspension / 恢复办理", NoteRequest,
+ResumeView = _transition_view("resume", "Resume after a suspension / 恢复办理", ResumeRequest,
                               lambda r, d: actions.do_resume(d, r.user, r.data.get("note", "")))
 
 
@@ -299,7 +294,7 @@ class SuspensionDecideView(APIView):
         if s is None:
             raise case_access.NotFound("suspension", "not_found", "申请不存在或无权查看",
                                        "no such request, or not visible to you")
-        s = actions.do_approve_suspension(s, request.user, _bool(request.data, "approved", "是否批准"),
+        s = actions.do_approve_suspension(s, request.user, _bool(request.data, contracts.DECIDE["approved"]),
                                           request.data.get("note", ""))
         return Response(SuspensionSerializer(Suspension.objects.get(pk=s.pk)).data)
 

@@ -1,11 +1,12 @@
 """After-photos of a feedback (反馈): checked by gridgov.cases.photos before anything is written, stored
 as the case's CasePhoto rows of kind "after" (so the case's history and photo views show them)."""
-from gridgov.cases import conf
 from gridgov.cases.actions import save_case_photo
 from gridgov.cases.models import PhotoKind
 from gridgov.cases.photos import compare_with_report, process_upload
 from gridgov.conf import setting
 from gridgov.errors import FieldError
+
+from .contracts import FEEDBACK
 
 
 def feedback_photo_required():
@@ -17,7 +18,7 @@ def feedback_photo_required():
 def prepare(uploads, case, now):
     """Decode and check every upload (FieldError naming the photo); returns the processed photos."""
     uploads = list(uploads or [])
-    limit = conf.photo_max_count()
+    limit = FEEDBACK["photos"].max_count()  # the documented maxItems
     if len(uploads) > limit:
         raise FieldError("photos", "too_many", f"处置后照片最多 {limit} 张（收到 {len(uploads)} 张）",
                          f"at most {limit} after-photos (got {len(uploads)})")

@@ -5,6 +5,7 @@ Callers pass querysets already scoped by gridgov.dispatch.access (or say why not
 from django.contrib.auth import get_user_model
 from django.db.models import Case as SqlCase
 from django.db.models import DateTimeField, F, IntegerField, Value, When
+from django.utils import timezone
 
 from gridgov.accounts.models import Role as UserRole
 from gridgov.cases.models import URGENCY_RANK
@@ -103,3 +104,38 @@ def pending_suspensions(queryset=None):
     return (queryset.filter(status=SuspensionStatus.PENDING)
             .select_related("dispatch", "dispatch__case", "dispatch__department", "requested_by")
             .order_by("requested_at"))
+
+
+# --- "where would this go?" ---------------------------------------------------------------------------
+
+def preview_category(code):
+    """The category a routing preview is asked for, or FieldError naming `category`."""
+    from gridgov.cases.models import Category
+
+    code = (code or "").strip()
+    category = Category.objects.filter(code=code).select_related("parent").first()
+    if category is None:
+        raise FieldError("category", "unknown_category", f"分类 {code!r} 不存在", f"category {code!r} does not exist")
+    return category
+
+
+def routing_preview(category, grid_code, urgency=None, now=None):
+    """Where the routing table would send a case of `category` in grid `grid_code` now, and the due times its
+    dispatch would get (the one preview: the dispatch API, the command-centre case page and preview page).
+
+    urgency: the case's (default: the category's, else normal). Returns {route, explain, limits, urgency,
+    accept_due, feedback_due}; due times are aware UTC instants (None for a stage without a limit)."""
+    from gridgov.cases.models import Urgency
+
+    from . import routing
+    from .due import limits_for
+
+    if urgency not in (None, "") and urgency not in Urgency.values:
+        raise FieldError("urgency", "invalid_choice", "紧急程度应为 normal、urgent 或 emergency",
+                         "urgency must be normal, urgent or emergency")
+    urgency = urgency or category.default_urgency or Urgency.NORMAL
+    route = routing.resolve(category, grid_code)
+    limits = limits_for(category, urgency, route.rule)
+    accept_due, feedback_due = limits.due_times(now or timezone.now())
+    return {"route": route, "explain": routing.explain(route), "limits": limits, "urgency": urgency,
+            "accept_due": accept_due, "feedback_due": feedback_due}

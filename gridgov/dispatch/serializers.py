@@ -4,7 +4,7 @@ from rest_framework import serializers
 from gridgov.cases import access as case_access
 from gridgov.workcal.limits import TimeLimit
 
-from . import transitions
+from . import contracts, transitions
 from .models import Dispatch, DispatchEvent, Role, State, Suspension, TriageItem, Whistle
 
 
@@ -188,56 +188,20 @@ class TriageSerializer(serializers.ModelSerializer):
         return obj.dispatch.department.name if obj.dispatch_id else None
 
 
-# --- request bodies (documentation; parsing is in api.py) ---------------------------------------------
+# --- request bodies: documented from the declarations the actions and api.py read (contracts.py) ---------
 
-class VersionRequest(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="the version you saw; a change since is a 409")
-
-
-class NoteRequest(VersionRequest):
-    note = serializers.CharField(required=False, allow_blank=True)
-
-
-class WhistleRequest(serializers.Serializer):
-    level = serializers.ChoiceField(choices=["routine", "key", "hard"], default="routine")
-    note = serializers.CharField(required=False, allow_blank=True)
-
-
-class EscalateRequest(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True)
-    expected_level = serializers.CharField(required=False, help_text="the level you saw; a change since is a 409")
-
-
-class FeedbackRequest(VersionRequest):
-    text = serializers.CharField()
-    photos = serializers.ListField(child=serializers.FileField(), required=False)
-
-
-class VerifyRequest(VersionRequest):
-    passed = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, help_text="required when passed=false")
-
-
-class ReturnRequest(VersionRequest):
-    reason = serializers.CharField()
-
-
-class SuspendRequest(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["defer", "hang"])
-    reason = serializers.CharField()
-
-
-class DecideRequest(serializers.Serializer):
-    approved = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, help_text="required when approved=false")
-
-
-class RerouteRequest(serializers.Serializer):
-    lead = serializers.CharField(required=False, help_text="department code")
-    assists = serializers.ListField(child=serializers.CharField(), required=False)
-    notified = serializers.ListField(child=serializers.CharField(), required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
-    legal_basis = serializers.CharField(required=False, allow_blank=True)
+VersionRequest = contracts.ACCEPT.serializer
+StartRequest = contracts.START.serializer
+CloseRequest = contracts.CLOSE.serializer
+ResumeRequest = contracts.RESUME.serializer
+WhistleRequest = contracts.WHISTLE.serializer
+EscalateRequest = contracts.ESCALATE.serializer
+FeedbackRequest = contracts.FEEDBACK.serializer
+VerifyRequest = contracts.VERIFY.serializer
+ReturnRequest = contracts.RETURN.serializer
+SuspendRequest = contracts.SUSPEND.serializer
+DecideRequest = contracts.DECIDE.serializer
+RerouteRequest = contracts.REROUTE.serializer
 
 
 ROLE_CHOICES = Role.values

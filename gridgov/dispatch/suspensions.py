@@ -7,21 +7,23 @@ from django.utils import timezone
 from gridgov.cases.actions import Conflict
 from gridgov.errors import FieldError
 
-from . import access, transitions
+from . import access, contracts, transitions
+from .contracts import REASON_MIN
 from .due import resume_due
 from .models import Suspension, SuspensionKind, SuspensionStatus
 from .notify import notify
 from .selectors import command_targets
 
-REASON_MIN = 2
-
-
-def _reason(value, name="reason", zh="理由", required=True):
+def _reason(value, field, required=None):
+    """A declared text field (gridgov.dispatch.contracts): stripped, at least min_length when required, cut
+    to max_length."""
+    required = field.required if required is None else required
     value = (value or "").strip()
-    if required and len(value) < REASON_MIN:
-        raise FieldError(name, "required", f"请填写{zh}（至少 {REASON_MIN} 个字）",
-                         f"{name} is required (at least {REASON_MIN} characters)")
-    return value[:2000]
+    if required and len(value) < (field.min_length or REASON_MIN):
+        minimum = field.min_length or REASON_MIN
+        raise FieldError(field.name, "required", f"请填写{field.zh}（至少 {minimum} 个字）",
+                         f"{field.name} is required (at least {minimum} characters)")
+    return value[:field.max_length]
 
 
 def withdraw_pending(dispatch, actor, note):
@@ -32,10 +34,10 @@ def withdraw_pending(dispatch, actor, note):
 
 def do_request_suspension(dispatch, user, kind, reason):
     access.require_member(user, dispatch)
-    if kind not in SuspensionKind.values:
+    if kind not in contracts.SUSPEND["kind"].values:
         raise FieldError("kind", "invalid_choice", f"类型 {kind!r} 无效，可选 defer（缓办）、hang（挂账）",
                          f"kind {kind!r} is not one of defer, hang")
-    reason = _reason(reason)
+    reason = _reason(reason, contracts.SUSPEND["reason"])
     now = timezone.now()
     with transaction.atomic():
         locked = transitions.lock(dispatch)
@@ -56,7 +58,7 @@ def do_request_suspension(dispatch, user, kind, reason):
 def do_approve_suspension(suspension, user, approved=True, note=""):
     """The command centre decides. Approved: the dispatch is suspended; not approved: a reason is required."""
     access.require_command(user, "审批缓办/挂账", "decide on suspensions")
-    note = _reason(note, "note", "不予批准的理由", required=not approved)
+    note = _reason(note, contracts.DECIDE["note"], required=not approved)
     now = timezone.now()
     with transaction.atomic():
         s = Suspension.objects.select_for_update().get(pk=suspension.pk)
@@ -84,7 +86,7 @@ def do_resume(dispatch, user, note=""):
     """Back to the state it was suspended from; the handling due time gets back the time that was left."""
     if not access.is_command(user):
         access.require_member(user, dispatch)
-    note = _reason(note, "note", "说明", required=False)
+    note = _reason(note, contracts.RESUME["note"])
     now = timezone.now()
     with transaction.atomic():
         locked = transitions.lock(dispatch)

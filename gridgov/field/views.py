@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from gridgov.cases import access
 from gridgov.cases import conf as case_conf
+from gridgov.cases.inputs import CASE_CREATE
 
 from .selectors import assigned_extent
 from .strings import js_strings
@@ -72,7 +73,8 @@ def page_config(request):
         },
         "scope": SCOPE,
         "map": _map_config(user),
-        "photos": {"max_count": case_conf.photo_max_count(), "max_bytes": case_conf.photo_max_bytes(),
+        # the create request's declared limit (gridgov.cases.inputs.CASE_CREATE), as the API enforces it
+        "photos": {"max_count": CASE_CREATE["photos"].max_count(), "max_bytes": case_conf.photo_max_bytes(),
                    "required": "grid_patrol" in case_conf.photo_required_channels()},
         "time_zone": settings.TIME_ZONE,
     }
