@@ -12,7 +12,6 @@ from libpysal.weights import lat2W
 from scipy.stats import kendalltau
 
 from gridgov.accounts.models import Role
-from gridgov.cases.models import Case
 from gridgov.grids.actions import UnitInput, do_upsert_units
 from gridgov.grids.models import GridUnit
 from maps import hotspots
@@ -40,6 +39,9 @@ def build_lattice():
 
 
 def add_cases(grids, counts, reporter, days_ago=lambda r, c, k: 1):
+    """The counted cases, through the one bulk path (gridgov.cases.bulk), filed on their lattice cell."""
+    from gridgov.cases.bulk import BulkCase, do_bulk_create_cases
+
     now = timezone.now()
     rows = []
     for (r, c), n in counts.items():
@@ -47,12 +49,9 @@ def add_cases(grids, counts, reporter, days_ago=lambda r, c, k: 1):
         for k in range(int(n)):
             lon, lat = X0 + (c + 0.5) * D, Y0 + (r + 0.5) * D
             when = now - dt.timedelta(days=days_ago(r, c, k), minutes=k)
-            from django.contrib.gis.geos import Point
-
-            rows.append(Case(client_uuid=uuid.uuid4(), point=Point(lon, lat, srid=4326), input_lon=lon, input_lat=lat,
-                             grid=g, grid_code=g.code, grid_name=g.name, reporter=reporter, reported_at=when,
-                             received_at=when))
-    Case.objects.bulk_create(rows)
+            rows.append(BulkCase(client_uuid=uuid.uuid4(), lon=lon, lat=lat, grid_id=g.pk, reported_at=when,
+                                 received_at=when))
+    do_bulk_create_cases(reporter, rows)
 
 
 @pytest.mark.django_db
