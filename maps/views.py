@@ -16,6 +16,8 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission
 
 from gridgov.accounts.models import Role
+from gridgov.alerts.vocabulary import COLOUR_LABELS as ALERT_COLOUR_LABELS
+from gridgov.alerts.vocabulary import COLOURS as ALERT_COLOURS
 from gridgov.cases.models import Category
 from gridgov.grids.models import GridUnit
 
@@ -200,7 +202,8 @@ def mapwall_page(request):
     return render(request, "maps/mapwall.html", {"config_json": config, "strings_json": strings})
 
 
-COLOUR_LABELS = {"red": _("红色"), "orange": _("橙色"), "yellow": _("黄色"), "blue": _("蓝色"), "overdue": _("超期"),
+# The four colours as gridgov.alerts names them (worst first, as the legend lists them), plus the wall's two.
+COLOUR_LABELS = {**{c: ALERT_COLOUR_LABELS[c] for c in reversed(ALERT_COLOURS)}, "overdue": _("超期"),
                  "closed": _("已结案")}
 METRIC_TITLES = {"open": _("在办案件数（网格）"), "overdue": _("超期案件数（网格）"),
                  "per_1000": _("每千人案件数（所选时段）")}

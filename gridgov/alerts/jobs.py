@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from gridgov.dispatch.models import Dispatch, Role
+from gridgov.dispatch.models import Dispatch
 
 from .actions import do_send_alert
 from .models import AlertKind, AlertSent, Stage
-from .warnings import FEEDBACK_STATES, accept_level_expr, feedback_level_expr
+from .vocabulary import FEEDBACK_STATES, HANDLER_ROLES
+from .warnings import accept_level_expr, feedback_level_expr
 from .worktime import ensure_warning_tables
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 ALERT_LEVELS = (AlertKind.NEAR, AlertKind.OVERDUE)
 # Departments that handle the case. A notified (知会) department is told for information: its late
 # acknowledgement shows as a warning on the pages but is neither reminded nor escalated.
-ALERT_ROLES = (Role.LEAD, Role.ASSIST)
+ALERT_ROLES = HANDLER_ROLES
 
 
 @dataclass

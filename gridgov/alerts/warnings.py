@@ -1,7 +1,7 @@
 """Warnings (预警) of dispatches and cases: the four colours and the deadline level per stage.
 
 For the queues, the map wall, the console pages and the background sweep, from one definition (the SQL
-functions of gridgov.alerts.sql):
+functions of gridgov/alerts/sql/warnings.sql, in the vocabulary of gridgov.alerts.vocabulary):
 
     annotate_warning(dispatch_queryset, now=None)
         adds  warning_colour  'blue' | 'yellow' | 'orange' | 'red'      (四色预警 of the dispatch's case)
@@ -49,13 +49,8 @@ from django.utils.translation import gettext_lazy as _
 from . import conf
 from .worktime import day_minutes, ensure_warning_tables
 
-LEVELS = ("none", "ok", "near", "overdue")
-LEVEL_LABELS = {"none": "", "ok": _("正常"), "near": _("临近超期"), "overdue": _("已超期")}
-COLOURS = ("blue", "yellow", "orange", "red")
-COLOUR_LABELS = {"blue": _("蓝色"), "yellow": _("黄色"), "orange": _("橙色"), "red": _("红色")}
-COLOUR_MEANINGS = {"blue": _("咨询类"), "yellow": _("多部门协同"), "orange": _("涉法涉诉"), "red": _("投诉举报")}
-ACCEPT_STATES = ("whistled",)
-FEEDBACK_STATES = ("whistled", "accepted", "in_progress", "rework")
+from .vocabulary import (ACCEPT_STATES, COLOUR_LABELS, COLOUR_MEANINGS, COLOURS, FEEDBACK_STATES,  # noqa: F401
+                         LEVEL_LABELS, LEVELS)
 
 DISPATCH_WARNINGS_SQL = "SELECT * FROM alerts_dispatch_warnings(%(now)s)"
 CASE_WARNINGS_SQL = "SELECT * FROM alerts_case_warnings(%(now)s)"

@@ -6,12 +6,10 @@ all in SQL); this module only puts its answer in the shape the templates use (la
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from gridgov.alerts import warnings as alerts
+from gridgov.alerts.vocabulary import COLOUR_LABELS, COLOUR_MEANINGS
 
-COLOUR_LABELS = {"blue": _("蓝色"), "yellow": _("黄色"), "orange": _("橙色"), "red": _("红色")}
-COLOUR_MEANINGS = {"blue": _("咨询类"), "yellow": _("多部门协同"), "orange": _("涉法涉诉"), "red": _("投诉举报")}
 
 
 @dataclass

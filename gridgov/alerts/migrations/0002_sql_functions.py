@@ -1,8 +1,6 @@
-"""The warning rules as SQL functions (gridgov.alerts.sql, current version; 0003 re-applies it over the
-first version on databases that had it). No views: see that module."""
+"""Frozen: this migration once created the warning functions from live code. They now live in
+gridgov/alerts/sql/ and are applied after every migrate by gridgov.dbsql (so no migration imports them)."""
 from django.db import migrations
-
-from gridgov.alerts.sql import DROP, FUNCTIONS
 
 
 class Migration(migrations.Migration):
@@ -13,4 +11,4 @@ class Migration(migrations.Migration):
         ("departments", "0001_initial"),
     ]
 
-    operations = [migrations.RunSQL(DROP + FUNCTIONS, DROP)]
+    operations = []
