@@ -20,7 +20,7 @@ import chinese_calendar
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridgov.workcal.calendar import WorkCalendar, parse_work_hours, work_timezone
+from gridgov.workcal.calendar import WorkCalendar, parse_work_hours, work_minutes_per_day, work_timezone
 
 from . import conf
 from .models import WarningConfig, WorkPeriod
@@ -46,7 +46,7 @@ def _calendar_key(day_count, day_changed):
 
 
 def day_minutes():
-    return sum((b.hour * 60 + b.minute) - (a.hour * 60 + a.minute) for a, b in parse_work_hours())
+    return work_minutes_per_day()
 
 
 def _read_state():

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from gridgov.cases.models import URGENCY_RANK, Urgency
-from gridgov.workcal.calendar import parse_work_hours
+from gridgov.workcal.calendar import work_minutes_per_day
 from gridgov.workcal.deadlines import add_limit, add_work_minutes, working_minutes_between
 from gridgov.workcal.limits import TimeLimit
 from gridgov.workcal.models import LimitUnit
@@ -45,8 +45,7 @@ class Limits:
 
 
 def work_hours_per_day():
-    minutes = sum((e.hour * 60 + e.minute) - (b.hour * 60 + b.minute) for b, e in parse_work_hours())
-    return max(1, minutes // 60)
+    return max(1, work_minutes_per_day() // 60)
 
 
 def halve(limit):

@@ -67,6 +67,11 @@ def parse_work_hours(periods=None):
     return tuple(parsed)
 
 
+def work_minutes_per_day(periods=None):
+    """Working minutes of one working day (450 with the default 08:30–12:00, 13:30–17:30)."""
+    return sum((b.hour * 60 + b.minute) - (a.hour * 60 + a.minute) for a, b in parse_work_hours(periods))
+
+
 def work_timezone():
     name = getattr(settings, "GRIDGOV_WORK_TZ", "Asia/Shanghai")
     try:
