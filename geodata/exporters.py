@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import Level
 
 FORMATS = ("geojson", "gpkg")

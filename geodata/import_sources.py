@@ -21,7 +21,7 @@ from django.contrib.gis.gdal import DataSource, Driver
 from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.gdal.prototypes import ds as capi
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 DRIVER_BY_SUFFIX = {".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 FORMAT_LABEL = {"ESRI Shapefile": "Shapefile", "GeoJSON": "GeoJSON", "GPKG": "GeoPackage"}

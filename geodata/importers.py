@@ -17,7 +17,7 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import DatabaseError, transaction
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.actions import UnitInput, do_upsert_units
 from gridgov.grids.models import CODE_LENGTH, GridUnit, Level, level_for_code, parent_code
 

@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 def _flatten(detail, field=None):

@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gridgov.cases.bulk import do_bulk_create_cases
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import cache, synthetic
 

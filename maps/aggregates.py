@@ -13,7 +13,7 @@ import json
 from django.conf import settings
 from django.db import connection
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import cache
 from .conf import HEX_SIZE_BY_ZOOM, WALL_MAX_STALE

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import hotspots
 from .filters import local_tz

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 PERIODS = {"today": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
 MAX_DAYS = 3660

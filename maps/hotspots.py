@@ -19,7 +19,7 @@ import threading
 import numpy as np
 from django.db import connection
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import aggregates, cache, weights
 from .trend import mann_kendall

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gridgov.cases.models import Status, Urgency
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import cache, rankings
 from .conf import WALL_MAX_STALE

@@ -9,7 +9,7 @@ number, category, warning colour, status, urgency and time received.
 """
 from django.db import connection
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import cache
 from .conf import MAX_TILE_ZOOM

@@ -277,7 +277,7 @@ def test_the_procrastinate_worker_runs_the_sweep_job_on_postgresql(world, empty_
 def test_the_command_centre_issues_a_supervision_notice_and_the_department_answers_it_once(world):
     from gridgov.alerts.actions import do_acknowledge_supervision, do_issue_supervision
     from gridgov.alerts.selectors import open_supervisions
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     by_role = whistle(world)
     with pytest.raises(FieldError) as exc:

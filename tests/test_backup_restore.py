@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import override_settings
 from psycopg import sql
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.ops import files, pg
 from gridgov.ops.backup import do_backup
 from gridgov.ops.restore import do_restore

@@ -15,7 +15,7 @@ from gridgov.dispatch.actions import create_dispatches
 from gridgov.dispatch.bulk import do_bulk_create_dispatches
 from gridgov.dispatch.due import limits_for
 from gridgov.dispatch.models import Dispatch
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import locate
 from tests.factories import make_case
 

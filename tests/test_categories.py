@@ -7,7 +7,7 @@ from gridgov.accounts.models import Role
 from gridgov.cases.actions import do_import_categories
 from gridgov.cases.categories import SEED_CSV, export_csv, parse_csv, seed_categories
 from gridgov.cases.models import Category, CategoryLevel
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_it_reports_on_any_labelled_csv(model, tmp_path):
 
 
 def test_it_refuses_a_csv_without_the_columns(tmp_path):
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     path = tmp_path / "bad.csv"
     path.write_text("内容,类别\n井盖没了,C0101\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from gridgov.departments.actions import (do_add_responder, do_create_department,
 from gridgov.departments.demo import seed_demo_departments
 from gridgov.departments.models import Department, Kind, Membership
 from gridgov.departments.selectors import departments_covering, departments_of_user, descendant_ids, responders_of
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit
 from tests.factories import make_user
 

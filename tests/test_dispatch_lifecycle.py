@@ -14,7 +14,7 @@ from gridgov.dispatch.actions import (do_accept, do_approve_suspension, do_close
 from gridgov.dispatch.due import limits_for
 from gridgov.dispatch.models import (Dispatch, DispatchEvent, Notification, Role, State, SuspensionStatus,
                                      TriageItem, TriageReason, Whistle, WhistleLevel)
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.workcal.deadlines import add_limit
 from gridgov.workcal.limits import TimeLimit
 from tests.dispatch_helpers import build_world, photo

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from gridgov.cases.models import Case, Status
 from gridgov.dispatch.models import Dispatch, DispatchEvent, State, Suspension, SuspensionStatus
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.evaluation.actions import do_rate_case
 from gridgov.evaluation.export import to_csv, to_xlsx
 from gridgov.evaluation.metrics import evaluate

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gridgov.accounts.models import Role
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.actions import do_upsert_units
 from gridgov.grids.locate import locate
 from gridgov.grids.models import GridBoundary, GridUnit

@@ -215,7 +215,7 @@ def xlsx_bomb(megabytes):
 
 
 def test_it_refuses_an_xlsx_zip_bomb_before_reading_it(world, settings):
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     settings.GRIDGOV_HOTLINE_MAX_UNZIPPED_BYTES = 8 * 1024 ** 2
     data = xlsx_bomb(16)
@@ -228,7 +228,7 @@ def test_it_refuses_an_xlsx_zip_bomb_before_reading_it(world, settings):
 
 
 def test_it_refuses_a_file_disguised_as_xlsx(world):
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     with pytest.raises(FieldError) as err:
         do_import_hotline(world.users["dispatcher"], "tickets.xlsx", b"<html><script>alert(1)</script></html>")

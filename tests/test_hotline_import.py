@@ -9,7 +9,7 @@ from django.core.management import call_command
 from geodata.datums import from_wgs84
 from gridgov.accounts.models import Role
 from gridgov.cases.models import Case, CaseEvent, Channel
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.hotline.actions import do_import_hotline
 from gridgov.hotline.importer import TICKET_NAMESPACE
 from gridgov.hotline.models import BatchStatus, HotlineTicket

@@ -185,7 +185,7 @@ def test_it_names_the_bad_parameter_over_http():
 
 @pytest.mark.django_db
 def test_it_refuses_an_analysis_without_enough_grids():
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     with pytest.raises(FieldError) as err:
         hotspots.grid_hotspots(parse_filters({}), use_cache=False)

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from geodata.datums import from_wgs84, to_wgs84
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.actions import UnitInput, do_upsert_units
 from gridgov.grids.locate import PointOutsideGrids, locate, locate_many
 from gridgov.grids.models import GridBoundary, GridUnit

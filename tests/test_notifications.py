@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from gridgov.dispatch.actions import do_accept, do_whistle
 from gridgov.dispatch.models import Notification
 from gridgov.dispatch.notify import notify
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.notifications.channels import Channel, load_channels
 from gridgov.notifications.delivery import MAX_ATTEMPTS, deliver_pending
 from gridgov.notifications.models import Delivery, DeliveryStatus

@@ -11,7 +11,7 @@ from gridgov.contracts import Choice, Text
 from gridgov.dispatch import contracts
 from gridgov.dispatch.actions import _text
 from gridgov.dispatch.suspensions import _reason
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from tests.factories import make_photo
 
 

@@ -11,7 +11,7 @@ from gridgov.dispatch.actions import do_whistle
 from gridgov.dispatch.csv_io import do_import_rules, export_csv, parse_csv
 from gridgov.dispatch.models import RoutingRule, RoutingRuleVersion, TriageItem, TriageReason
 from gridgov.dispatch.rule_actions import RuleInput, do_deactivate_rule, do_save_rule, rule_input
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit
 from gridgov.workcal.limits import TimeLimit
 from tests.factories import make_case, make_user

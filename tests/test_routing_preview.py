@@ -47,7 +47,7 @@ def test_the_api_the_preview_page_and_the_case_page_show_the_same_route_and_due_
 
 def test_an_unknown_urgency_is_refused_by_the_one_preview(world):
     from gridgov.cases.models import Category
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     with pytest.raises(FieldError) as exc:
         routing_preview(Category.objects.get(code="E0101"), N1, "soon")

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from gridgov.accounts.models import Role
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.workcal.actions import do_set_calendar_day
 from gridgov.workcal.calendar import WorkCalendar, calendar_coverage, is_workday, library_covers, parse_work_hours
 from gridgov.workcal.deadlines import add_limit, working_minutes_between

@@ -14,12 +14,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from gridgov.cases.actions import Conflict
+from gridgov.core.errors import Conflict
 from gridgov.dispatch import access, transitions
 from gridgov.dispatch.models import Dispatch, Role, State
 from gridgov.dispatch.notify import notify
 from gridgov.dispatch.selectors import command_targets
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import AlertKind, AlertSent, Stage, Supervision, SupervisionSource
 from .warnings import accept_level_expr, feedback_level_expr

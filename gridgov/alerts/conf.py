@@ -14,7 +14,7 @@ GRIDGOV_ALERTS_SWEEP_CRON          how often the background sweep runs (default 
 """
 from django.conf import settings
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 COLOURS = ("blue", "yellow", "orange", "red")
 

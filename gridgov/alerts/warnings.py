@@ -44,7 +44,6 @@ from django.db.models import (CharField, Count, DateTimeField, Exists, F, FloatF
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .worktime import day_minutes, ensure_warning_tables

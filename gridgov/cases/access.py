@@ -19,7 +19,8 @@ from django.apps import apps
 from django.db.models import Q
 
 from gridgov.accounts.models import Role
-from gridgov.errors import FieldError
+from gridgov.core.errors import Forbidden, NotFound
+from gridgov.core.roles import role_of
 
 from .models import Case
 
@@ -28,22 +29,6 @@ CAN_REPORT = {Role.GRID_WORKER, Role.DISPATCHER, Role.ADMIN}
 CAN_EDIT = {Role.DISPATCHER, Role.ADMIN}
 # Roles that need a citizen's name and phone to do their work (call back, visit, hand over).
 SEE_PERSONAL_DATA = {Role.DISPATCHER, Role.ADMIN, Role.RESPONDER}
-
-
-class Forbidden(FieldError):
-    status = 403
-
-
-class NotFound(FieldError):
-    status = 404
-
-
-def role_of(user):
-    if not user or not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.ADMIN
-    return user.role
 
 
 def _prefix_q(codes):

@@ -5,7 +5,6 @@ the transaction-local settings set by audit_context). A case and its photos are 
 nothing; files written for a transaction that does not commit are removed.
 """
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -13,7 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.audit import audit_context
+from gridgov.core.errors import Conflict, FieldError
 from gridgov.grids.locate import PointOutsideGrids, locate
 
 from . import conf
@@ -23,32 +23,6 @@ from .models import (OPEN_STATUSES, URGENCY_RANK, Case, CasePhoto, Category, Cat
                      Status, Urgency)
 from .photos import compare_with_report, process_upload
 from .selectors import category_by_code
-
-
-class Conflict(FieldError):
-    status = 409
-
-
-def _set_actor(actor_id, label, action):
-    with connection.cursor() as cur:
-        cur.execute("SELECT set_config('gridgov.actor_id', %s, true), set_config('gridgov.actor_label', %s, true),"
-                    " set_config('gridgov.action', %s, true)", [actor_id, label, action])
-
-
-@contextmanager
-def audit_context(actor, action):
-    """Tell the audit triggers who is acting, for the writes inside the block.
-
-    The settings are transaction-local; they are cleared when the block ends, so later writes in
-    the same (outer) transaction are not attributed to this actor. On an error the enclosing
-    atomic block's rollback undoes them.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit_context must be used inside transaction.atomic()")
-    _set_actor("" if actor is None else str(actor.pk), "" if actor is None else actor.get_username(), action)
-    yield
-    if len(connection.atomic_blocks) > 1:
-        _set_actor("", "", "")  # an outer transaction goes on: later writes are not this actor's
 
 
 def priority_for(urgency, repeat_count):

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.security.adminlog import log_admin_import
 
 from .actions import EDITABLE, do_import_categories, do_save_category, do_update_case

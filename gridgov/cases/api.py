@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from gridgov.grids.locate import validate_point
 from geodata.datums import to_wgs84
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import access, selectors
 from .actions import do_create_case, do_update_case

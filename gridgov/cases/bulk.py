@@ -31,7 +31,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import ancestor_codes_sql, bulk_assign
 from gridgov.grids.models import Level
 

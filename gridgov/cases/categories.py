@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import Category, CategoryKind, CategoryLevel, TimeUnit, Urgency, WarningColour
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from gridgov.contracts import Boolean, Choice, Contract, Files, Moment, Number, Text, Uuid
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import conf
 from .models import Channel, Urgency

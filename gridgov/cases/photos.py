@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import conf
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .inputs import moment
 from .models import OPEN_STATUSES, Case, CaseEvent, Category, CategoryLevel, Channel, Status

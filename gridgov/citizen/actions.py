@@ -9,7 +9,7 @@ from gridgov.accounts.models import Role
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import CaseInput
 from gridgov.cases.models import Case, Channel
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import conf
 from .inputs import CitizenReport, Refused

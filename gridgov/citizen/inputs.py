@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from gridgov.cases.inputs import PHONE_RE
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import conf
 from .tokens import read_stamp

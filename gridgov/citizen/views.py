@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import role_of
-from gridgov.errors import FieldError
+from gridgov.core.roles import role_of
+from gridgov.core.errors import FieldError
 
 from . import conf
 from .actions import do_submit_citizen_report

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .model import HELDOUT, predict_top, train
 

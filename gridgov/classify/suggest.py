@@ -1,7 +1,7 @@
 """suggest(text) → the top 3 categories with confidence, for the command centre and intake."""
 from django.conf import settings
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .model import predict_top
 

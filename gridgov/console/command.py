@@ -17,14 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gridgov.alerts.actions import do_issue_supervision
-from gridgov.cases.access import NotFound
+from gridgov.core.errors import NotFound
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import parse_case_input
 from gridgov.cases.models import Urgency
 from gridgov.dispatch import actions
 from gridgov.dispatch import selectors as dispatch_selectors
 from gridgov.dispatch.models import LEVEL_ORDER, Dispatch, Role, State, Suspension, TriageItem, Whistle, WhistleLevel
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import locate
 
 from . import selectors

@@ -11,8 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import role_of
-from gridgov.errors import FieldError
+from gridgov.core.roles import role_of
+from gridgov.core.errors import FieldError
 
 RESPONDERS = {Role.RESPONDER, Role.ADMIN}
 VERIFIERS = {Role.GRID_WORKER, Role.DISPATCHER, Role.ADMIN}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import role_of
+from gridgov.core.roles import role_of
 from gridgov.dispatch import access
 from gridgov.dispatch.models import State
 

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from gridgov.cases.access import NotFound
+from gridgov.core.errors import NotFound
 from gridgov.dispatch import actions
 from gridgov.dispatch.models import State
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import selectors
 from .common import VERIFIERS, PageError, attempt, map_config, not_found, page, roles_required

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import NotFound
+from gridgov.core.errors import NotFound
 from gridgov.dispatch import actions, transitions
 from gridgov.dispatch import selectors as dispatch_selectors
 

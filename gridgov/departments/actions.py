@@ -4,7 +4,7 @@ import re
 from django.db import IntegrityError, transaction
 
 from gridgov.accounts.models import Role
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit
 
 from .models import CODE_REGEX, Department, Kind, Membership

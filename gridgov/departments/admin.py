@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import actions
 from .models import Department, Membership

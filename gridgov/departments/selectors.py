@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import IntegerField, Max, Q
 from django.db.models.functions import Length
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import level_for_code
 
 from .models import Department, Membership

@@ -17,7 +17,9 @@ Doing:
 from django.db.models import Q
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import Forbidden, NotFound, assigned_unit_codes, role_of, scope_q
+from gridgov.cases.access import assigned_unit_codes, scope_q
+from gridgov.core.errors import Forbidden, NotFound
+from gridgov.core.roles import role_of
 
 from .models import Dispatch, Suspension, TriageItem
 

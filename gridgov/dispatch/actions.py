@@ -11,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from gridgov.cases.actions import Conflict, audit_context
+from gridgov.core.audit import audit_context
+from gridgov.core.errors import Conflict
 from gridgov.cases.models import Case, Status
 from gridgov.departments.models import Department, Kind
 from gridgov.departments.selectors import departments_covering
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import access, contracts, photos as feedback_photos, routing, transitions
 from .due import limits_for

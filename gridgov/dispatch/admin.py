@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.security.adminlog import log_admin_import
 from gridgov.workcal.limits import TimeLimit
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from gridgov.cases import access as case_access
 from gridgov.departments.models import Department
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import locate
 
 from . import access, actions, contracts, routing, selectors

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from gridgov.cases.models import Category
 from gridgov.departments.models import Department
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit
 from gridgov.workcal.limits import TimeLimit
 from gridgov.workcal.models import LimitUnit

@@ -4,7 +4,7 @@ from gridgov.cases.actions import save_case_photo
 from gridgov.cases.models import PhotoKind
 from gridgov.cases.photos import compare_with_report, process_upload
 from gridgov.conf import setting
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .contracts import FEEDBACK
 

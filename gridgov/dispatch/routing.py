@@ -29,7 +29,7 @@ from django.db.models.functions import Length
 
 from gridgov.cases.models import CategoryLevel
 from gridgov.departments.models import Kind
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import ancestor_codes, level_for_code
 
 from .models import RoutingRule, TriageReason

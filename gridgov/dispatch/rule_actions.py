@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from gridgov.cases.models import Category
 from gridgov.departments.models import Department, Kind
 from gridgov.departments.selectors import departments_covering
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit
 from gridgov.workcal.limits import TimeLimit
 from gridgov.workcal.models import LimitUnit

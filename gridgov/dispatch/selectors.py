@@ -11,7 +11,7 @@ from gridgov.accounts.models import Role as UserRole
 from gridgov.cases.models import URGENCY_RANK
 from gridgov.departments.models import Kind
 from gridgov.departments.selectors import departments_covering
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import ancestor_codes
 
 from .models import ENDED_STATES, Dispatch, DispatchEvent, Role, State, Suspension, SuspensionStatus, TriageItem

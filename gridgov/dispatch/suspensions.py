@@ -4,8 +4,8 @@ late; on resume its handling due time gets back the time that was left (gridgov.
 from django.db import transaction
 from django.utils import timezone
 
-from gridgov.cases.actions import Conflict
-from gridgov.errors import FieldError
+from gridgov.core.errors import Conflict
+from gridgov.core.errors import FieldError
 
 from . import access, contracts, transitions
 from .contracts import REASON_MIN

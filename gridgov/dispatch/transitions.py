@@ -19,8 +19,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.timezone import localtime
 
-from gridgov.cases.actions import Conflict
-from gridgov.errors import FieldError
+from gridgov.core.errors import Conflict
+from gridgov.core.errors import FieldError
 
 from .models import Dispatch, DispatchEvent, Role, State
 

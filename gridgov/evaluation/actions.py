@@ -3,12 +3,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gridgov.accounts.models import Role as UserRole
-from gridgov.cases.access import Forbidden, role_of
-from gridgov.cases.actions import Conflict
+from gridgov.core.errors import Forbidden
+from gridgov.core.roles import role_of
+from gridgov.core.errors import Conflict
 from gridgov.cases.models import Case, Status
 from gridgov.dispatch import access as dispatch_access
 from gridgov.dispatch.models import Dispatch, Role, State
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import Rating, RatingLevel, RatingSource
 

@@ -13,8 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.accounts.models import Role
-from gridgov.cases.access import Forbidden, NotFound, role_of, visible_cases
-from gridgov.errors import FieldError
+from gridgov.cases.access import visible_cases
+from gridgov.core.errors import Forbidden, NotFound
+from gridgov.core.roles import role_of
+from gridgov.core.errors import FieldError
 
 from .actions import do_rate_case
 from .export import as_dict, to_csv, to_xlsx

@@ -9,7 +9,7 @@ GRIDGOV_EVALUATION_MIN_SAMPLE    a unit with fewer dispatches (dispatched + due 
 """
 from django.conf import settings
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 DEFAULT_WEIGHTS = {
     "timely_acceptance_rate": 0.25,  # 及时受理率

@@ -36,7 +36,7 @@ from gridgov.alerts.models import WarningConfig
 from gridgov.alerts.worktime import ensure_warning_tables
 from gridgov.departments.models import Department, Kind
 from gridgov.dispatch.models import Dispatch, DispatchEvent, State, Suspension, SuspensionStatus
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.models import GridUnit, Level
 from gridgov.workcal.calendar import work_timezone
 

@@ -9,7 +9,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.spreadsheets import neutralise
 
 FORMATS = ("geojson", "csv", "gpkg", "shp.zip")

@@ -5,7 +5,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import GridUnit, level_for_code, parent_code
 

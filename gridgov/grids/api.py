@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .locate import locate
 from .models import GridUnit, Level

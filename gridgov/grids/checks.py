@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 DEFAULT_TOLERANCE_M2 = 1.0
 

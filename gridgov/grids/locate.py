@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from geodata.datums import DATUMS, UnknownDatum, normalise_datum, to_wgs84, to_wgs84_arrays
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import Level
 

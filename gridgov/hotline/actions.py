@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 
 from gridgov.cases.access import require_edit
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from geodata.datums import DATUMS, UnknownDatum, normalise_datum
 
 from .importer import Importer

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from geodata.datums import DATUM_LABELS
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.security.adminlog import log_admin_import
 
 from .actions import do_create_batch, do_run_batch

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from geodata.datums import DATUMS, UnknownDatum, normalise_datum
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import validate_point
 
 # Canonical key → the column headings accepted for it (lower-cased; zh and en).

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .actions import do_run_batch
 from .models import BatchStatus, HotlineBatch

@@ -2,9 +2,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from gridgov.cases.access import NotFound
+from gridgov.core.errors import NotFound
 from gridgov.dispatch.models import Notification
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 MAX_IDS = 500
 

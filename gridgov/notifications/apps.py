@@ -15,7 +15,7 @@ class NotificationsConfig(AppConfig):
 
 def check_channels(app_configs, **kwargs):
     """Refuse to start with a GRIDGOV_NOTIFICATION_CHANNELS entry that cannot be imported."""
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     from .channels import load_channels
 

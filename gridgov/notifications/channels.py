@@ -37,7 +37,7 @@ from django.utils.module_loading import import_string
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 DEFAULT_CHANNELS = ["gridgov.notifications.channels.InAppChannel",
                     "gridgov.notifications.channels.EmailChannel"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from gridgov.accounts.models import Role
 from gridgov.cases.actions import do_create_case
 from gridgov.cases.inputs import MAX_DESCRIPTION, CaseInput
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .errors import Open311Error
 from .inputs import RequestInput

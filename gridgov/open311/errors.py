@@ -1,4 +1,4 @@
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 class Open311Error(FieldError):

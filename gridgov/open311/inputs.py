@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from gridgov.cases.inputs import MAX_DESCRIPTION, PHONE_RE
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.locate import validate_point
 
 from .errors import Open311Error

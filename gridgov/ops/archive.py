@@ -9,7 +9,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import files
 from .backup import FORMAT

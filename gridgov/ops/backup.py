@@ -34,7 +34,7 @@ from pathlib import Path
 
 import psycopg
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import files, pg
 from .cli import report_error

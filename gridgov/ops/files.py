@@ -9,7 +9,7 @@ from django.db.models import FileField
 from psycopg import sql
 
 from gridgov.cases.conf import private_media_root
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 KINDS = ("media", "private")
 CHUNK = 1 << 20

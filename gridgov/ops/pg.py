@@ -11,7 +11,7 @@ import psycopg
 from django.conf import settings
 from psycopg import sql
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')"
 

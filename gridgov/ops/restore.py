@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg
 
 from gridgov.conf import setting
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from . import checks, files, pg
 from .archive import Archive

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db import transaction
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import CalendarDay
 

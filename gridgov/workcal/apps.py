@@ -14,7 +14,7 @@ class WorkcalConfig(AppConfig):
 
 def check_work_hours_setting(app_configs, **kwargs):
     """Refuse to start with malformed GRIDGOV_WORK_HOURS / GRIDGOV_WORK_TZ (the deadlines depend on them)."""
-    from gridgov.errors import FieldError
+    from gridgov.core.errors import FieldError
 
     from .calendar import parse_work_hours, work_timezone
 

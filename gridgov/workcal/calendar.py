@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import chinese_calendar
 from django.conf import settings
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 logger = logging.getLogger(__name__)
 

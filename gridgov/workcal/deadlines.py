@@ -21,7 +21,7 @@ Units (gridgov.workcal.models.LimitUnit):
 """
 from datetime import UTC, datetime, timedelta
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .calendar import WorkCalendar
 from .limits import validate_limit

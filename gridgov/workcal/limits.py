@@ -1,7 +1,7 @@
 """TimeLimit: an (amount, unit) pair, validated, shown as "4 工作时" and turned into a due instant."""
 from dataclasses import dataclass
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 from .models import LimitUnit
 

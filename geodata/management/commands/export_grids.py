@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from geodata.exporters import FORMATS, export_grids
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 class Command(BaseCommand):

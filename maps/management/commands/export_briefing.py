@@ -4,7 +4,7 @@
 A standalone HTML map (folium, assets inlined, works offline) and a PNG of the Gi* hotspot analysis."""
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from maps.briefing import export
 from maps.filters import parse_filters
 

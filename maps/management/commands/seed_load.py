@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.cases.models import Case
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from maps.actions import do_clear_synthetic_cases, do_seed_synthetic_cases
 
 

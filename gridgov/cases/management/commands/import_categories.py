@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.actions import do_import_categories
 from gridgov.cases.categories import parse_csv
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 class Command(BaseCommand):

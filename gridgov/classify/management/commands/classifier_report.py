@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.classify.model import HELDOUT, get_model, read_examples, train
 from gridgov.classify.report import evaluate
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.dispatch.csv_io import do_import_rules, export_csv, parse_csv
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.grids.checks import DEFAULT_TOLERANCE_M2, check_grids
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.accounts.models import Role, User
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.hotline.actions import do_import_hotline
 
 

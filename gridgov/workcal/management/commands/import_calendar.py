@@ -4,7 +4,7 @@ Every row is validated before anything is written; one bad row and nothing is im
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from gridgov.errors import FieldError
+from gridgov.core.errors import FieldError
 from gridgov.workcal.actions import do_import_calendar, parse_calendar_csv
 from gridgov.workcal.calendar import calendar_coverage
 

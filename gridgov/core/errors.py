@@ -18,3 +18,15 @@ class FieldError(ValueError):
     def as_dict(self):
         return {"field": self.field, "code": self.code, "message": self.message_zh,
                 "message_en": self.message_en, **self.extra}
+
+
+class Forbidden(FieldError):
+    status = 403
+
+
+class NotFound(FieldError):
+    status = 404
+
+
+class Conflict(FieldError):
+    status = 409
