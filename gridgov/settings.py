@@ -18,6 +18,11 @@ DEBUG = env_bool("GRIDGOV_DEBUG", True) and not PRODUCTION
 SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY") or (
     "dev-only-insecure-key-set-GRIDGOV_SECRET_KEY-in-production" if DEBUG else None
 )
+# Key of the petitioners' ID-number and phone hashes (gridgov.petitions.identity). Its own secret: rotating
+# SECRET_KEY must not unlink every petitioner's file. Without it (development only) one is derived.
+GRIDGOV_PII_KEY = os.environ.get("GRIDGOV_PII_KEY") or (
+    f"dev-pii-{SECRET_KEY}" if DEBUG and SECRET_KEY else None
+)
 ALLOWED_HOSTS = os.environ.get("GRIDGOV_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 if not DEBUG:  # a missing, shipped or (in production) weak secret stops the start with a clear message
     from gridgov.security.startup import check_production_env  # noqa: E402  (no Django import inside)
@@ -56,6 +61,7 @@ INSTALLED_APPS = [
     "gridgov.gisexport",
     "gridgov.open311",
     "gridgov.citizen",
+    "gridgov.petitions",
     "axes",
     "csp",
     "gridgov.security",

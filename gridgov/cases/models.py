@@ -101,6 +101,12 @@ class Channel(models.TextChoices):
     GRID_PATROL = "grid_patrol", _("网格巡查")
     HOTLINE = "hotline_12345", _("12345热线")
     CITIZEN = "citizen", _("群众上报")
+    # Petition channels (信访, gridgov.petitions); 来电 comes through HOTLINE.
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    ONLINE_PETITION = "online_petition", _("网上信访")
+    SECRETARY_MAILBOX = "secretary_mailbox", _("书记信箱")
+    COUNTY_HEAD_MAILBOX = "county_mailbox", _("县长信箱")
     OTHER = "other", _("其他")
 
 

@@ -115,3 +115,20 @@ def working_minutes_between(a, b, calendar=None):
             break
         total += min(end, b_local) - begin
     return total.total_seconds() / 60
+
+
+def add_statutory_days(start, days, calendar=None):
+    """The due instant (aware, UTC) of a period of `days` calendar days (日) counted as statutes count them.
+
+    民法典 第二百零一条: the day of receipt does not count, day 1 is the next local date; 第二百零三条: when
+    the last day is a statutory holiday or rest day (not a working day on the calendar, 调休 included), the
+    period ends on the next working day. Due at the end of that day (24:00 local). Used for the clocks of
+    《信访工作条例》 (gridgov.petitions.conf), which are written in days, not working days.
+    """
+    validate_limit(days, LimitUnit.WORK_DAYS, field="days")  # same bounds as working days: 1..500
+    calendar = calendar or WorkCalendar.load()
+    last = _local(start, calendar, "start").date() + timedelta(days=days)
+    if not calendar.is_workday(last):
+        last = nth_workday_after(last, 1, calendar)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=calendar.tz)
+    return end.astimezone(UTC)
