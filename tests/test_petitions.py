@@ -192,3 +192,44 @@ def test_repeat_candidates_put_the_same_persons_similar_matter_first(staff):
     assert do_confirm_repeat(staff, third, again).repeat_of_id == first.pk  # counted on the first matter
     with pytest.raises(FieldError):
         do_confirm_repeat(staff, first, third)  # cycle
+
+
+def test_petition_measures_on_a_constructed_set_have_the_known_answers(staff):
+    import time_machine
+
+    from gridgov.evaluation.actions import do_rate_case
+    from gridgov.evaluation.petition_metrics import petition_figures
+
+    def at(day, **over):
+        with time_machine.travel(datetime(2026, 3, day, 10, 0, tzinfo=SH), tick=False):
+            return do_register_petition(staff, petition(**over))
+
+    def accept(matter, day):
+        return do_decide_acceptance(staff, matter, Decision.ACCEPTED, now=datetime(2026, 3, day, 11, tzinfo=SH))
+
+    def close(matter, day):
+        Case.objects.filter(pk=matter.pk).update(status="closed", closed_at=datetime(2026, 3, day, 16, tzinfo=SH))
+
+    p1, p2, p4 = at(2), at(3, people=[PersonInput("乙", phone="13500000002")]), at(4)
+    for m in (p1, p2, p4):
+        accept(m, 5)
+    close(p1, 10), close(p2, 10)
+    p3 = at(12, people=[PersonInput("乙", phone="13500000002")])  # 乙 comes back on the same matter
+    do_confirm_repeat(staff, p3, p2)
+    p5 = at(13, level_reached=PetitionLevel.PROVINCE, assigned_by="省信访局")
+    do_decide_acceptance(staff, p5, Decision.REJECTED, reason="已经诉讼程序处理", legal_basis="《信访工作条例》")
+    do_rate_case(Case.objects.get(pk=p1.pk), staff, "reporter", "satisfied")
+    do_rate_case(Case.objects.get(pk=p2.pk), staff, "reporter", "dissatisfied")
+    with time_machine.travel(datetime(2026, 4, 2, 10, 0, tzinfo=SH), tick=False):
+        do_register_petition(staff, petition())  # April: outside the period
+
+    [unit] = petition_figures("2026-03-01", "2026-03-31", now=datetime(2026, 4, 5, tzinfo=SH))
+    assert unit.key == "320831101" and unit.petitions == 5
+    # first petitions accepted: p1, p2, p4; only p1 is closed and not repeated
+    assert (unit.first_accepted, unit.first_resolved, unit.repeats, unit.skipped) == (3, 1, 1, 1)
+    assert unit.rates == {"first_time_resolution_rate": 0.3333, "repeat_rate": 0.2, "skip_level_rate": 0.2,
+                          "satisfaction_rate": 0.5}
+    # seen on 11 March, p2 was not yet repeated: two of three resolved; p3-p5 not yet received
+    [early] = petition_figures("2026-03-01", "2026-03-31", now=datetime(2026, 3, 11, tzinfo=SH))
+    assert (early.petitions, early.first_resolved, early.rates["repeat_rate"]) == (3, 2, 0.0)
+    assert petition_figures("2025-01-01", "2025-01-31") == []
