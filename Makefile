@@ -42,6 +42,7 @@ seed:
 	@$(PY) manage.py seed_demo --if-empty
 	@$(PY) manage.py seed_routing
 	@$(PY) manage.py seed_load --cases 20000 --days 120 --if-empty
+	@$(PY) manage.py seed_petitions --if-empty
 	@$(PY) manage.py create_demo_accounts
 
 serve:

@@ -233,3 +233,21 @@ def test_petition_measures_on_a_constructed_set_have_the_known_answers(staff):
     [early] = petition_figures("2026-03-01", "2026-03-31", now=datetime(2026, 3, 11, tzinfo=SH))
     assert (early.petitions, early.first_resolved, early.rates["repeat_rate"]) == (3, 2, 0.0)
     assert petition_figures("2025-01-01", "2025-01-31") == []
+
+
+def test_the_demo_seed_gives_repeats_groups_skipped_levels_and_all_decisions(county, categories):
+    from django.core.management import call_command
+
+    from gridgov.evaluation.petition_metrics import petition_figures
+
+    call_command("seed_petitions", matters=60, days=90, stdout=open("/dev/null", "w"))
+    assert PetitionMatter.objects.count() == 60
+    assert set(PetitionMatter.objects.values_list("decision", flat=True)) >= {"accepted", "rejected", "diverted"}
+    assert PetitionMatter.objects.filter(repeat_of__isnull=False).exists()
+    assert PetitionMatter.objects.filter(head_count__gte=5).exists()
+    today = datetime.now(SH).date()
+    [unit] = petition_figures(today.replace(year=today.year - 1), today)
+    assert unit.petitions == 60 and unit.repeats > 0 and unit.skipped > 0
+    assert unit.rates["first_time_resolution_rate"] is not None
+    call_command("seed_petitions", if_empty=True, stdout=open("/dev/null", "w"))
+    assert PetitionMatter.objects.count() == 60  # idempotent
