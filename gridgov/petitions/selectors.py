@@ -21,7 +21,10 @@ WITH me AS (
     UNION ALL
     -- ... and others' matters nearby with similar words (GiST on point, trigram GIN on description)
     SELECT k.id, false FROM cases_case k JOIN petitions_petitionmatter m ON m.case_id = k.id, me
-    WHERE k.id <> me.id AND ST_DWithin(k.point::geography, me.point::geography, %(near)s)
+    WHERE k.id <> me.id
+      -- the box first (GiST index on the geometry), then metres on the spheroid
+      AND k.point && ST_Expand(me.point, %(near)s / (111320 * cos(radians(ST_Y(me.point)))))
+      AND ST_DWithin(k.point::geography, me.point::geography, %(near)s)
       AND k.description %% me.description
 )
 SELECT k.id, bool_or(pool.same_person) AS same_person,
