@@ -35,6 +35,7 @@ urlpatterns = [
     path("field/", include("gridgov.field.urls")),
     path("mapwall/", include(maps_urls.page_urlpatterns)),
     path("console/", include("gridgov.console.urls")),
+    path("console/petitions/", include("gridgov.petitions.urls")),
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("citizen/", include("gridgov.citizen.urls")),

@@ -200,6 +200,10 @@ SPECS = {s.route: s for s in [
     S("console/notifications/", html=True), S("console/rankings/", roles=EVALUATION, html=True),
     S("console/command/", roles=COMMAND, html=True), S("console/command/preview/", roles=COMMAND, html=True),
     S("console/command/file/", roles=COMMAND, html=True),
+    # petition desk (信访): registration form, and the person's file (a missing person: 404 for the desk)
+    S("console/petitions/new/", roles=COMMAND, html=True),
+    S("console/petitions/person/<int:pk>/", roles=COMMAND, html=True, in_scope_refused=404,
+      make=lambda w, k: f"/console/petitions/person/{MISSING_ID}/"),
     S("console/command/suspensions/<int:pk>/", objects="suspension", roles=COMMAND, html=True, method="post",
       write=True, scope=suspension_in, in_scope_refused=-1,
       make=lambda w, k: f"/console/command/suspensions/{MISSING_ID if k is None else w.suspension}/"),

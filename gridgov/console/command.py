@@ -7,6 +7,8 @@ Thin views: gridgov.dispatch.access.require_command is checked again by every ac
 """
 import uuid
 
+from django.apps import apps
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -120,7 +122,13 @@ def _case_context(request, case, forms=None, error=None, error_form=""):
     next_level = None
     if whistle and LEVEL_ORDER.index(whistle.level) < len(LEVEL_ORDER) - 1:
         next_level = WhistleLevel(LEVEL_ORDER[LEVEL_ORDER.index(whistle.level) + 1])
+    petition = None
+    if apps.is_installed("gridgov.petitions"):
+        from gridgov.petitions.selectors import petition_panel
+
+        petition = petition_panel(case)
     return {
+        "petition": petition,
         "case": case, "whistle": whistle, "dispatches": dispatches, "triage": triage, "preview": preview,
         "has_lead": has_lead, "lead": lead, "next_level": next_level,
         "can_close": case.status == "whistled" and lead is not None and lead.state == State.VERIFIED,

@@ -74,3 +74,18 @@ def petitioner_file(petitioner):
 
 def people_of(matter):
     return list(Petitioner.objects.filter(parties__matter=matter).order_by("parties__id"))
+
+
+def petition_panel(case):
+    """What the command centre's case page shows of a petition matter, or None for other cases."""
+    from gridgov.cases.models import Case
+
+    matter = PetitionMatter.objects.filter(pk=case.pk).select_related("repeat_of__case").first()
+    if matter is None:
+        return None
+    parties = list(PetitionParty.objects.filter(matter=matter).select_related("petitioner").order_by("id"))
+    found = repeat_candidates(matter) if matter.repeat_of_id is None else []
+    numbers = dict(Case.objects.filter(pk__in=[c["case_id"] for c in found]).values_list("id", "number"))
+    for c in found:
+        c["number"] = numbers.get(c["case_id"], "")
+    return {"matter": matter, "parties": parties, "candidates": found}

@@ -1,0 +1,83 @@
+"""Petition pages for the reception desk and the command centre (thin: parse, authorise, call the actions)."""
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.models import Role
+from gridgov.cases.models import Channel
+from gridgov.console import selectors as console_selectors
+from gridgov.console.common import attempt, map_config, not_found, page, roles_required
+from gridgov.core.errors import FieldError, NotFound
+
+from .actions import PETITION_CHANNELS, PersonInput, PetitionInput, do_register_petition
+from .models import Nature, PetitionLevel, Petitioner
+from .selectors import petitioner_file
+
+STAFF = {Role.DISPATCHER, Role.ADMIN}
+MAX_REPRESENTATIVES = 5
+
+
+def _int(data, name, default):
+    value = (data.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise FieldError(name, "not_integer", "应为整数", f"{name} must be a whole number")
+
+
+def parse_petition_form(data):
+    """The reception form → PetitionInput; FieldError naming the field for what is not a number."""
+    people = [PersonInput(data.get("name", ""), id_number=data.get("id_number", ""), phone=data.get("phone", ""),
+                          address=data.get("person_address", ""))]
+    for i in range(1, MAX_REPRESENTATIVES + 1):
+        name = (data.get(f"rep{i}_name") or "").strip()
+        if name:
+            key = (data.get(f"rep{i}_id_number") or "").strip()  # an ID number (18) or a phone
+            people.append(PersonInput(name, id_number=key if len(key) == 18 else "",
+                                      phone=key if len(key) != 18 else "", role="representative"))
+    return PetitionInput(
+        lon=data.get("lon"), lat=data.get("lat"), category=data.get("category", ""),
+        description=data.get("description", ""), channel=data.get("channel", ""), nature=data.get("nature", ""),
+        people=people, head_count=_int(data, "head_count", len(people)),
+        level_reached=_int(data, "level_reached", PetitionLevel.COUNTY),
+        responsible_level=_int(data, "responsible_level", PetitionLevel.COUNTY),
+        assigned_by=data.get("assigned_by", ""), address=data.get("address", ""),
+        client_uuid=data.get("client_uuid") or None)
+
+
+@roles_required(STAFF)
+def register_page(request):
+    """信访登记: a walk-in (or letter, call, mailbox) petition registered at the desk."""
+    error = None
+    client_uuid = request.POST.get("client_uuid") or str(uuid.uuid4())
+    if request.method == "POST":
+        def register():
+            data = request.POST.copy()
+            data["client_uuid"] = client_uuid
+            return do_register_petition(request.user, parse_petition_form(data))
+
+        matter, error = attempt(register)
+        if error is None:
+            messages.success(request, _("信访事项 %(number)s 已登记") % {"number": matter.case.number})
+            return redirect("console-command-case", number=matter.case.number)
+    return page(request, "petitions/register.html", {
+        "error": error, "client_uuid": client_uuid, "form": request.POST,
+        "categories": console_selectors.category_groups(),
+        "channels": [(c.value, c.label) for c in Channel if c in PETITION_CHANNELS],
+        "natures": Nature.choices, "levels": PetitionLevel.choices,
+        "reps": range(1, 3), "map": map_config(pick=True, point=None, extent=console_selectors.county_extent()),
+    }, status=error.status if error else 200, active="petition")
+
+
+@roles_required(STAFF)
+def person_page(request, pk):
+    """一人一档: every petition of one person (masked numbers only)."""
+    found = Petitioner.objects.filter(pk=pk).first()
+    if found is None:
+        return not_found(request, NotFound("petitioner", "not_found", "找不到该信访人", "no such petitioner"))
+    person, matters = petitioner_file(found)
+    return page(request, "petitions/person.html", {"person": person, "matters": matters}, active="petition")

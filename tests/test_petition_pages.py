@@ -1,0 +1,103 @@
+"""The petition desk pages (issue 12): the walk-in registration form with its field errors, the person's
+file, the petition panel on the command centre's case page, and the form in real headless Chromium."""
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+from gridgov.accounts.models import Role
+from gridgov.cases.models import Case
+from gridgov.petitions.models import PetitionMatter, Petitioner
+from tests.browser import ARTIFACTS, LOCAL_HOSTS
+from tests.factories import make_user, page_client
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ID_A = "11010519491231002X"
+FORM = {"name": "王大力", "id_number": ID_A, "phone": "13912345678", "channel": "visit", "nature": "complain",
+        "category": "S0103", "description": "某建筑公司拖欠农民工工资三个月未发放", "lon": "119.005", "lat": "33.015",
+        "level_reached": "2", "head_count": "1"}
+
+
+@pytest.fixture
+def desk(county, categories):
+    return make_user("desk", Role.DISPATCHER, display_name="接待员")
+
+
+@pytest.mark.django_db
+def test_it_registers_a_walk_in_and_shows_the_petition_on_the_case_page(desk):
+    c = page_client(desk)
+    assert "信访登记" in c.get("/console/petitions/new/").content.decode()
+    resp = c.post("/console/petitions/new/", FORM)
+    case = Case.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/console/command/case/{case.number}/"
+    page = c.get(resp["Location"]).content.decode()
+    assert 'id="petition-panel"' in page and "110105********002X" in page and ID_A not in page
+    person = Petitioner.objects.get()
+    file_page = c.get(f"/console/petitions/person/{person.pk}/").content.decode()
+    assert case.number in file_page and "13912345678" not in file_page
+
+
+@pytest.mark.django_db
+def test_a_bad_id_number_comes_back_on_the_form_naming_the_field_and_nothing_is_written(desk):
+    resp = page_client(desk).post("/console/petitions/new/", {**FORM, "id_number": ID_A[:-1] + "1"})
+    body = resp.content.decode()
+    assert resp.status_code == 400 and 'data-error-field="people[0].id_number"' in body and "校验码" in body
+    assert 'value="王大力"' in body  # what was typed is kept
+    assert not Case.objects.exists() and not PetitionMatter.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_group_visit_registers_its_representatives(desk):
+    resp = page_client(desk).post("/console/petitions/new/", {**FORM, "head_count": "25", "rep1_name": "张一",
+                                                              "rep1_id_number": "13700000001"})
+    assert resp.status_code == 302
+    matter = PetitionMatter.objects.get()
+    assert matter.is_group and sorted(matter.parties.values_list("role", flat=True)) == ["main", "representative"]
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_gets_no_petition_desk(county):
+    assert page_client(make_user("gw")).get("/console/petitions/new/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_registers_a_walk_in_petition_in_chromium(browser, live_server, settings, tmp_path):
+    from tests.factories import build_small_county, seed_test_categories
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    build_small_county()
+    seed_test_categories()
+    make_user("desk2", Role.DISPATCHER, display_name="接待员")
+    base = live_server.url
+    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 900})
+    ctx.set_default_timeout(10_000)
+    hosts = []
+    ctx.on("request", lambda r: hosts.append(urlsplit(r.url).hostname))
+    page = ctx.new_page()
+    page.goto(f"{base}/accounts/login/?next=/console/petitions/new/")
+    page.fill("#id_username", "desk2")
+    page.fill("#id_password", "pw-desk2")
+    page.click(".login-card button[type=submit]")
+    page.wait_for_url(f"{base}/console/petitions/new/")
+    page.fill("#id_name", "王大力")
+    page.fill("#id_id_number", ID_A[:-1] + "1")  # a typo in the check digit first
+    page.fill("#id_phone", "13912345678")
+    page.select_option("#id_nature", "complain")
+    page.select_option("#id_category", "S0103")
+    page.fill("#id_description", "某建筑公司拖欠农民工工资三个月未发放")
+    page.wait_for_selector("#map[data-ready='1']")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # pick the place on the map
+    assert page.input_value("#id_lon") != ""
+    page.click("#form-petition button[type=submit]")
+    page.wait_for_selector("[data-error-field='people[0].id_number']")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "petition-register-error.png"), full_page=True)
+    page.fill("#id_id_number", ID_A)
+    page.click("#form-petition button[type=submit]")
+    page.wait_for_selector("#petition-panel")
+    assert "110105********002X" in page.inner_text("#petition-panel")
+    page.screenshot(path=str(ARTIFACTS / "petition-case.png"), full_page=True)
+    ctx.close()
+    assert PetitionMatter.objects.count() == 1
+    assert sorted({h for h in hosts if h not in LOCAL_HOSTS}) == []
