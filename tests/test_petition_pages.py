@@ -101,3 +101,37 @@ def test_the_desk_registers_a_walk_in_petition_in_chromium(browser, live_server,
     ctx.close()
     assert PetitionMatter.objects.count() == 1
     assert sorted({h for h in hosts if h not in LOCAL_HOSTS}) == []
+
+
+@pytest.mark.django_db
+def test_the_desk_decides_confirms_a_repeat_extends_and_prints(desk):
+    c = page_client(desk)
+    c.post("/console/petitions/new/", FORM)
+    c.post("/console/petitions/new/", {**FORM, "description": "建筑公司拖欠工资仍未发放，再次上访"})
+    first, again = PetitionMatter.objects.order_by("case__received_at", "case_id").select_related("case")
+    page = c.get(f"/console/command/case/{again.case.number}/").content.decode()
+    assert 'id="repeat-candidates"' in page and first.case.number in page
+    resp = c.post(f"/console/petitions/{again.case.number}/repeat/", {"earlier": first.case.number})
+    assert resp.status_code == 302
+    again.refresh_from_db()
+    assert again.repeat_of_id == first.pk
+    # a refusal without its legal basis comes back naming the field, nothing decided
+    resp = c.post(f"/console/petitions/{first.case.number}/decide/", {"decision": "rejected", "reason": "已终结"})
+    assert resp.status_code == 400 and 'data-error-field="legal_basis"' in resp.content.decode()
+    first.refresh_from_db()
+    assert first.decision == "pending"
+    assert c.get(f"/console/petitions/{first.case.number}/print/notice/").status_code == 404  # no decision yet
+    slip = c.get(f"/console/petitions/{first.case.number}/print/slip/").content.decode()
+    assert "登记回执" in slip and first.case.number in slip and "110105********002X" in slip and ID_A not in slip
+    assert c.post(f"/console/petitions/{first.case.number}/decide/", {"decision": "accepted"}).status_code == 302
+    first.refresh_from_db()
+    due = first.handling_due
+    notice = c.get(f"/console/petitions/{first.case.number}/print/notice/").content.decode()
+    assert "受理告知书" in notice and "予以受理" in notice
+    resp = c.post(f"/console/petitions/{first.case.number}/extend/", {"days": "40", "approved_by": "局长"})
+    assert resp.status_code == 400 and 'data-error-field="days"' in resp.content.decode()
+    assert c.post(f"/console/petitions/{first.case.number}/extend/", {"days": "30", "approved_by": "局长"}).status_code == 302
+    first.refresh_from_db()
+    assert first.handling_due > due and first.extended_days == 30
+    assert c.get("/console/petitions/ZZZZZZZZZZZZZ/print/slip/").status_code == 404
+    assert c.get(f"/console/petitions/{first.case.number}/print/other/").status_code == 404

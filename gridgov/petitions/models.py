@@ -17,6 +17,14 @@ from django.utils.translation import gettext_lazy as _
 GROUP_MIN_PEOPLE = 5
 
 
+def _last_day(due):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return None if due is None else timezone.localtime(due - timedelta(seconds=1)).date()
+
+
 class Nature(models.TextChoices):
     CONSULT = "consult", _("咨询")
     HELP = "help", _("求助")
@@ -106,6 +114,15 @@ class PetitionMatter(models.Model):
             models.CheckConstraint(condition=Q(decision=Decision.PENDING) | Q(decided_at__isnull=False),
                                    name="petition_decision_has_time"),
         ]
+
+    @property
+    def notice_last_day(self):
+        """The last day of the notice period (its due instant is 24:00 of that day, local)."""
+        return _last_day(self.notice_due)
+
+    @property
+    def handling_last_day(self):
+        return _last_day(self.handling_due)
 
     @property
     def is_group(self):

@@ -5,4 +5,6 @@ from . import views
 urlpatterns = [
     path("new/", views.register_page, name="petition-register"),
     path("person/<int:pk>/", views.person_page, name="petition-person"),
+    path("<str:number>/print/<slug:kind>/", views.print_page, name="petition-print"),
+    path("<str:number>/<slug:name>/", views.matter_action, name="petition-action"),
 ]

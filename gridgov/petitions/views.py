@@ -1,8 +1,9 @@
 """Petition pages for the reception desk and the command centre (thin: parse, authorise, call the actions)."""
 import uuid
-
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Role
@@ -11,8 +12,11 @@ from gridgov.console import selectors as console_selectors
 from gridgov.console.common import attempt, map_config, not_found, page, roles_required
 from gridgov.core.errors import FieldError, NotFound
 
-from .actions import PETITION_CHANNELS, PersonInput, PetitionInput, do_register_petition
-from .models import Nature, PetitionLevel, Petitioner
+from gridgov.grids.models import GridUnit, Level
+
+from .actions import (PETITION_CHANNELS, PersonInput, PetitionInput, do_confirm_repeat, do_decide_acceptance,
+                      do_extend_handling, do_register_petition)
+from .models import Decision, Nature, PetitionLevel, PetitionMatter, Petitioner
 from .selectors import petitioner_file
 
 STAFF = {Role.DISPATCHER, Role.ADMIN}
@@ -81,3 +85,74 @@ def person_page(request, pk):
         return not_found(request, NotFound("petitioner", "not_found", "找不到该信访人", "no such petitioner"))
     person, matters = petitioner_file(found)
     return page(request, "petitions/person.html", {"person": person, "matters": matters}, active="petition")
+
+
+def _matter_or_404(number):
+    matter = (PetitionMatter.objects.select_related("case", "case__category", "decided_by")
+              .filter(case__number=(number or "").upper()).first())
+    if matter is None:
+        raise NotFound("number", "not_found", f"信访事项 {number} 不存在", f"petition {number} does not exist")
+    return matter
+
+
+def _decide(request, matter):
+    return do_decide_acceptance(request.user, matter, request.POST.get("decision", ""),
+                                reason=request.POST.get("reason", ""), legal_basis=request.POST.get("legal_basis", ""))
+
+
+def _repeat(request, matter):
+    earlier = PetitionMatter.objects.filter(case__number=(request.POST.get("earlier") or "").upper()).first()
+    if earlier is None:
+        raise FieldError("earlier", "not_found", "所选的原信访事项不存在", "the earlier matter does not exist")
+    return do_confirm_repeat(request.user, matter, earlier)
+
+
+def _extend(request, matter):
+    return do_extend_handling(request.user, matter, _int(request.POST, "days", 0),
+                              approved_by=request.POST.get("approved_by", ""))
+
+
+MATTER_ACTIONS = {"decide": (_decide, _("受理决定已记录")), "repeat": (_repeat, _("已确认为重复信访")),
+                  "extend": (_extend, _("办理期限已延长"))}
+
+
+@require_POST
+@roles_required(STAFF)
+def matter_action(request, number, name):
+    """The desk's decisions on a matter, from the petition panel of the command centre's case page."""
+    if name not in MATTER_ACTIONS:
+        raise Http404(name)
+    try:
+        matter = _matter_or_404(number)
+    except NotFound as exc:
+        return not_found(request, exc)
+    run, done = MATTER_ACTIONS[name]
+    _result, error = attempt(run, request, matter)
+    if error is None:
+        messages.success(request, str(done))
+        return redirect("console-command-case", number=matter.case.number)
+    from gridgov.console.command import _case_context
+
+    context = _case_context(request, matter.case, error=error, error_form="petition")
+    return page(request, "console/command_case.html", context, status=error.status, active="command")
+
+
+@roles_required(STAFF)
+def print_page(request, number, kind):
+    """登记回执 (slip) or 告知书 (notice of the decision), to print and hand over or post."""
+    if kind not in ("slip", "notice"):
+        raise Http404(kind)
+    try:
+        matter = _matter_or_404(number)
+    except NotFound as exc:
+        return not_found(request, exc)
+    if kind == "notice" and matter.decision == Decision.PENDING:
+        return not_found(request, NotFound("decision", "not_decided", "尚未作出受理决定，没有告知书",
+                                           "no decision yet, so no notice"))
+    parties = list(matter.parties.select_related("petitioner").order_by("id"))
+    return render(request, f"petitions/print_{kind}.html", {
+        "matter": matter, "case": matter.case, "main": parties[0].petitioner if parties else None,
+        "parties": parties, "county": GridUnit.objects.filter(level=Level.DISTRICT, is_active=True)
+        .order_by("code").values_list("name", flat=True).first() or "",
+        "last_notice_day": matter.notice_last_day, "handling_last_day": matter.handling_last_day,
+        "Decision": Decision})
