@@ -135,3 +135,26 @@ def test_the_desk_decides_confirms_a_repeat_extends_and_prints(desk):
     assert first.handling_due > due and first.extended_days == 30
     assert c.get("/console/petitions/ZZZZZZZZZZZZZ/print/slip/").status_code == 404
     assert c.get(f"/console/petitions/{first.case.number}/print/other/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_desk_queue_puts_overdue_clocks_first_and_filters(desk):
+    import time_machine
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    c = page_client(desk)
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        c.post("/console/petitions/new/", FORM)  # notice due 17 March
+    c.post("/console/petitions/new/", {**FORM, "name": "李四", "id_number": "", "phone": "13700000002"})
+    old, new = PetitionMatter.objects.order_by("notice_due").select_related("case")
+    body = c.get("/console/petitions/").content.decode()
+    assert body.index(old.case.number) < body.index(new.case.number)
+    assert 'data-clock="overdue"' in body and "2026-03-17 24:00" in body
+    overdue = c.get("/console/petitions/?clock=overdue").content.decode()
+    assert old.case.number in overdue and new.case.number not in overdue
+    assert new.case.number in c.get("/console/petitions/?q=李四").content.decode()
+    assert old.case.number not in c.get("/console/petitions/?q=李四").content.decode()
+    c.post(f"/console/petitions/{old.case.number}/decide/", {"decision": "rejected", "reason": "已终结",
+                                                             "legal_basis": "《信访工作条例》"})
+    assert old.case.number not in c.get("/console/petitions/").content.decode()  # decided and not accepted

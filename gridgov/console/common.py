@@ -96,7 +96,7 @@ def nav_for(user):
         links += [("command", _("指挥中心"), reverse("command-centre-page")),
                   ("preview", _("派遣预判"), reverse("console-preview")),
                   ("file", _("立案"), reverse("console-file")),
-                  ("petition", _("信访登记"), _url("petition-register"))]
+                  ("petition", _("信访"), _url("petition-queue"))]
     if role in VERIFIERS:
         links.append(("verify", _("待核查"), reverse("console-verify")))
     if role == Role.GRID_WORKER:

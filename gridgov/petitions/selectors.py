@@ -2,7 +2,7 @@
 from django.db import connection
 from django.db.models import Prefetch
 
-from .models import PetitionMatter, PetitionParty, Petitioner
+from .models import PetitionMatter, PetitionParty, Petitioner, _last_day
 
 # A candidate must share a petitioner, or lie within this distance with similar text (the same matter
 # raised by someone else: a group's members, a neighbour).
@@ -89,3 +89,36 @@ def petition_panel(case):
     for c in found:
         c["number"] = numbers.get(c["case_id"], "")
     return {"matter": matter, "parties": parties, "candidates": found}
+
+
+def desk_queue(now, clock="", query="", limit=200):
+    """The desk's open matters with their running statutory clock (告知 while undecided, 办结 once accepted
+    and not closed), worst first: [PetitionMatter] with .stage, .due and .clock ('overdue' | 'near' | 'ok').
+    clock filters on that state; query matches a case number or a petitioner's name."""
+    from datetime import timedelta
+
+    from django.db.models import Case as When_, CharField, DateTimeField, F, Q, Value, When
+
+    from gridgov.cases.models import Status
+
+    from . import conf
+    from .models import Decision
+
+    near = now + timedelta(days=conf.days("NEAR_DAYS"))
+    rows = (PetitionMatter.objects.select_related("case", "case__category")
+            .filter(Q(decision=Decision.PENDING) | Q(decision=Decision.ACCEPTED) & ~Q(case__status=Status.CLOSED))
+            .annotate(stage=When_(When(decision=Decision.PENDING, then=Value("notice")), default=Value("handling"),
+                                  output_field=CharField()),
+                      due=When_(When(decision=Decision.PENDING, then=F("notice_due")), default=F("handling_due"),
+                                output_field=DateTimeField()))
+            .annotate(clock=When_(When(due__lt=now, then=Value("overdue")), When(due__lt=near, then=Value("near")),
+                                  default=Value("ok"), output_field=CharField())))
+    if clock:
+        rows = rows.filter(clock=clock)
+    query = (query or "").strip()
+    if query:
+        rows = rows.filter(Q(case__number=query.upper()) | Q(parties__petitioner__name=query)).distinct()
+    found = list(rows.order_by("due", "case_id")[:limit])
+    for m in found:
+        m.due_last_day = _last_day(m.due)
+    return found

@@ -3,6 +3,7 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from gridgov.grids.models import GridUnit, Level
 from .actions import (PETITION_CHANNELS, PersonInput, PetitionInput, do_confirm_repeat, do_decide_acceptance,
                       do_extend_handling, do_register_petition)
 from .models import Decision, Nature, PetitionLevel, PetitionMatter, Petitioner
-from .selectors import petitioner_file
+from .selectors import desk_queue, petitioner_file
 
 STAFF = {Role.DISPATCHER, Role.ADMIN}
 MAX_REPRESENTATIVES = 5
@@ -75,6 +76,21 @@ def register_page(request):
         "natures": Nature.choices, "levels": PetitionLevel.choices,
         "reps": range(1, 3), "map": map_config(pick=True, point=None, extent=console_selectors.county_extent()),
     }, status=error.status if error else 200, active="petition")
+
+
+CLOCKS = {"overdue": _("已超期"), "near": _("临近期限"), "ok": _("正常")}
+
+
+@roles_required(STAFF)
+def queue_page(request):
+    """The desk's open matters by their statutory clock, worst first."""
+    clock = request.GET.get("clock", "")
+    if clock not in CLOCKS:
+        clock = ""
+    query = request.GET.get("q", "")
+    rows = desk_queue(timezone.now(), clock=clock, query=query)
+    return page(request, "petitions/queue.html", {"rows": rows, "clock": clock, "q": query,
+                                                  "clocks": CLOCKS}, active="petition")
 
 
 @roles_required(STAFF)
