@@ -251,3 +251,33 @@ def test_the_demo_seed_gives_repeats_groups_skipped_levels_and_all_decisions(cou
     assert unit.rates["first_time_resolution_rate"] is not None
     call_command("seed_petitions", if_empty=True, stdout=open("/dev/null", "w"))
     assert PetitionMatter.objects.count() == 60  # idempotent
+
+
+def test_review_and_re_review_run_on_their_own_clocks(staff):
+    from gridgov.petitions.actions import do_decide_review, do_reply, do_request_review
+
+    matter = do_register_petition(staff, petition())
+    with pytest.raises(Conflict):
+        do_reply(staff, matter, "答复")  # not accepted yet
+    do_decide_acceptance(staff, matter, Decision.ACCEPTED, now=datetime(2026, 8, 3, 9, tzinfo=SH))
+    with pytest.raises(Conflict) as no_reply:
+        do_request_review(staff, matter, "review", "不服")
+    assert no_reply.value.code == "no_reply"
+    replied = datetime(2026, 9, 1, 10, tzinfo=SH)
+    do_reply(staff, matter, "经调查，公司已承诺于9月底前结清工资。", now=replied)
+    # 30 days from 1 Sep end on 1 Oct, a holiday: the window runs to the end of 8 Oct 2026
+    with pytest.raises(FieldError) as late:
+        do_request_review(staff, matter, "review", "不服", requested_at=datetime(2026, 10, 9, 9, tzinfo=SH))
+    assert (late.value.field, late.value.code) == ("requested_at", "out_of_time")
+    with pytest.raises(Conflict):
+        do_request_review(staff, matter, "re_review", "不服", requested_at=datetime(2026, 10, 8, 9, tzinfo=SH))
+    review = do_request_review(staff, matter, "review", "公司未履行承诺", requested_at=datetime(2026, 10, 8, 9, tzinfo=SH))
+    assert review.decision_due == add_statutory_days(datetime(2026, 10, 8, 9, tzinfo=SH), 30)
+    with pytest.raises(FieldError) as blank:
+        do_decide_review(staff, review, "upheld", "")
+    assert blank.value.field == "opinion"
+    do_decide_review(staff, review, "upheld", "维持原处理意见", now=datetime(2026, 10, 20, 9, tzinfo=SH))
+    second = do_request_review(staff, matter, "re_review", "仍不服", requested_at=datetime(2026, 11, 2, 9, tzinfo=SH))
+    assert second.kind == "re_review"
+    with pytest.raises(Conflict):
+        do_request_review(staff, matter, "re_review", "再次", requested_at=datetime(2026, 11, 3, 9, tzinfo=SH))

@@ -276,3 +276,77 @@ def do_merge_petitioners(actor, keep, other):
         Petitioner.objects.filter(pk=other.pk).update(**fields)
         keep.save()
     return keep
+
+
+def do_reply(actor, matter, text, now=None):
+    """The written reply (答复意见) to an accepted matter; starts the 复查 request window."""
+    require_staff(actor)
+    text = (text or "").strip()
+    if not text:
+        raise FieldError("reply_text", "required", "请填写答复意见", "the reply is required")
+    if len(text) > 5000:
+        raise FieldError("reply_text", "too_long", "答复意见不超过 5000 字", "the reply is at most 5000 characters")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PetitionMatter.objects.select_for_update().get(pk=matter.pk)
+        if locked.decision != Decision.ACCEPTED:
+            raise Conflict("decision", "not_accepted", "只有已受理的事项才能答复", "only an accepted matter gets a reply")
+        if locked.replied_at is not None:
+            raise Conflict("reply_text", "already_replied", "该事项已答复", "this matter was already replied to")
+        locked.reply_text, locked.replied_at = text, now
+        locked.save(update_fields=["reply_text", "replied_at"])
+    return locked
+
+
+def do_request_review(actor, matter, kind, text, requested_at=None):
+    """Record a 复查 (of the reply) or 复核 (of the 复查 opinion) request, refused when out of time."""
+    from .models import Review, ReviewKind, ReviewOutcome
+
+    require_staff(actor)
+    _choice(kind, ReviewKind, "kind", "类型")
+    text = (text or "").strip()
+    if not text:
+        raise FieldError("request_text", "required", "请填写申请理由", "the request's reasons are required")
+    requested_at = requested_at or timezone.now()
+    with transaction.atomic():
+        locked = PetitionMatter.objects.select_for_update().get(pk=matter.pk)
+        if kind == ReviewKind.REVIEW:
+            opened = locked.replied_at
+            if opened is None:
+                raise Conflict("kind", "no_reply", "尚未书面答复，不能申请复查", "no written reply yet to review")
+        else:
+            first = Review.objects.filter(matter=locked, kind=ReviewKind.REVIEW).first()
+            if first is None or first.outcome == ReviewOutcome.PENDING:
+                raise Conflict("kind", "no_review_opinion", "尚无复查意见，不能申请复核", "no 复查 opinion yet to re-review")
+            opened = first.decided_at
+        window = add_statutory_days(opened, conf.days("REVIEW_REQUEST_DAYS"))
+        if requested_at >= window:
+            raise FieldError("requested_at", "out_of_time",
+                             f"已超过申请期限（{conf.days('REVIEW_REQUEST_DAYS')} 日，截至 "
+                             f"{timezone.localtime(window):%Y-%m-%d %H:%M}）",
+                             "the request comes after its time limit")
+        if Review.objects.filter(matter=locked, kind=kind).exists():
+            raise Conflict("kind", "already_requested", "该事项已申请过", "this request was already made")
+        return Review.objects.create(matter=locked, kind=kind, requested_at=requested_at, request_text=text[:5000],
+                                     decision_due=add_statutory_days(requested_at,
+                                                                     conf.days("REVIEW_DECISION_DAYS")),
+                                     recorded_by=actor)
+
+
+def do_decide_review(actor, review, outcome, opinion, now=None):
+    from .models import Review, ReviewOutcome
+
+    require_staff(actor)
+    _choice(outcome, ReviewOutcome, "outcome", "结果")
+    if outcome == ReviewOutcome.PENDING:
+        raise FieldError("outcome", "invalid_choice", "请选择维持或变更", "choose upheld or changed")
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise FieldError("opinion", "required", "请填写复查/复核意见", "the opinion is required")
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.outcome != ReviewOutcome.PENDING:
+            raise Conflict("outcome", "already_decided", "已作出决定", "already decided")
+        locked.outcome, locked.opinion, locked.decided_at = outcome, opinion[:5000], now or timezone.now()
+        locked.save()
+    return locked

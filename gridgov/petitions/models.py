@@ -100,6 +100,9 @@ class PetitionMatter(models.Model):
     notice_due = models.DateTimeField(_("告知期限"))
     handling_due = models.DateTimeField(_("办结期限"), null=True, blank=True)
     extended_days = models.PositiveSmallIntegerField(_("延长天数"), default=0)
+    # The written reply (答复意见) handed to the petitioner; 复查 may be asked within 30 days of it.
+    reply_text = models.TextField(_("答复意见"), blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     repeat_of = models.ForeignKey("self", verbose_name=_("重复信访于"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="repeats")
     petitioners = models.ManyToManyField(Petitioner, through="PetitionParty", related_name="matters")
@@ -136,6 +139,44 @@ class PetitionMatter(models.Model):
 
     def __str__(self):
         return str(self.case_id)
+
+
+class ReviewKind(models.TextChoices):
+    REVIEW = "review", _("复查")
+    RE_REVIEW = "re_review", _("复核")
+
+
+class ReviewOutcome(models.TextChoices):
+    PENDING = "pending", _("待决定")
+    UPHELD = "upheld", _("维持原处理意见")
+    CHANGED = "changed", _("变更/撤销原处理意见")
+
+
+class Review(models.Model):
+    """复查 (by the next level up, of the reply) and 复核 (of the 复查 opinion): asked within
+    GRIDGOV_PETITION_REVIEW_REQUEST_DAYS of the opinion reviewed, decided within
+    GRIDGOV_PETITION_REVIEW_DECISION_DAYS of the request (gridgov.petitions.conf)."""
+
+    matter = models.ForeignKey(PetitionMatter, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(_("类型"), max_length=10, choices=ReviewKind.choices)
+    requested_at = models.DateTimeField(_("申请时间"))
+    request_text = models.TextField(_("申请理由"))
+    decision_due = models.DateTimeField(_("决定期限"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=ReviewOutcome.choices, default=ReviewOutcome.PENDING)
+    opinion = models.TextField(_("复查/复核意见"), blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("复查复核")
+        verbose_name_plural = _("复查复核")
+        ordering = ["matter", "requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "kind"], name="review_once_per_kind"),
+            models.CheckConstraint(condition=Q(outcome=ReviewOutcome.PENDING) | Q(decided_at__isnull=False),
+                                   name="review_decision_has_time"),
+        ]
 
 
 class PetitionParty(models.Model):
