@@ -158,3 +158,24 @@ def test_the_desk_queue_puts_overdue_clocks_first_and_filters(desk):
     c.post(f"/console/petitions/{old.case.number}/decide/", {"decision": "rejected", "reason": "已终结",
                                                              "legal_basis": "《信访工作条例》"})
     assert old.case.number not in c.get("/console/petitions/").content.decode()  # decided and not accepted
+
+
+@pytest.mark.django_db
+def test_the_desk_records_the_reply_and_a_review_from_the_panel(desk):
+    c = page_client(desk)
+    c.post("/console/petitions/new/", FORM)
+    matter = PetitionMatter.objects.select_related("case").get()
+    n = matter.case.number
+    c.post(f"/console/petitions/{n}/decide/", {"decision": "accepted"})
+    assert 'id="form-petition-reply"' in c.get(f"/console/command/case/{n}/").content.decode()
+    resp = c.post(f"/console/petitions/{n}/reply/", {"reply_text": ""})
+    assert resp.status_code == 400 and 'data-error-field="reply_text"' in resp.content.decode()
+    assert c.post(f"/console/petitions/{n}/reply/", {"reply_text": "已督促公司结清工资"}).status_code == 302
+    page = c.get(f"/console/command/case/{n}/").content.decode()
+    assert "已督促公司结清工资" in page and 'id="form-petition-review"' in page
+    assert c.post(f"/console/petitions/{n}/review/", {"kind": "review", "request_text": "未落实"}).status_code == 302
+    review = matter.reviews.get()
+    assert c.post(f"/console/petitions/{n}/review-decide/", {"review": review.pk, "outcome": "changed",
+                                                             "opinion": "责成重新办理"}).status_code == 302
+    review.refresh_from_db()
+    assert review.outcome == "changed" and "登记复核申请" in c.get(f"/console/command/case/{n}/").content.decode()

@@ -88,7 +88,11 @@ def petition_panel(case):
     numbers = dict(Case.objects.filter(pk__in=[c["case_id"] for c in found]).values_list("id", "number"))
     for c in found:
         c["number"] = numbers.get(c["case_id"], "")
-    return {"matter": matter, "parties": parties, "candidates": found}
+    reviews = list(matter.reviews.order_by("requested_at"))
+    return {"matter": matter, "parties": parties, "candidates": found, "reviews": reviews,
+            "can_request": {"review": matter.replied_at is not None and not any(r.kind == "review" for r in reviews),
+                            "re_review": any(r.kind == "review" and r.outcome != "pending" for r in reviews)
+                            and not any(r.kind == "re_review" for r in reviews)}}
 
 
 def desk_queue(now, clock="", query="", limit=200):

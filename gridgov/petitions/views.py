@@ -16,7 +16,7 @@ from gridgov.core.errors import FieldError, NotFound
 from gridgov.grids.models import GridUnit, Level
 
 from .actions import (PETITION_CHANNELS, PersonInput, PetitionInput, do_confirm_repeat, do_decide_acceptance,
-                      do_extend_handling, do_register_petition)
+                      do_decide_review, do_extend_handling, do_register_petition, do_reply, do_request_review)
 from .models import Decision, Nature, PetitionLevel, PetitionMatter, Petitioner
 from .selectors import desk_queue, petitioner_file
 
@@ -128,8 +128,24 @@ def _extend(request, matter):
                               approved_by=request.POST.get("approved_by", ""))
 
 
+def _reply(request, matter):
+    return do_reply(request.user, matter, request.POST.get("reply_text", ""))
+
+
+def _review(request, matter):
+    return do_request_review(request.user, matter, request.POST.get("kind", ""), request.POST.get("request_text", ""))
+
+
+def _review_decide(request, matter):
+    review = matter.reviews.filter(pk=_int(request.POST, "review", 0)).first()
+    if review is None:
+        raise FieldError("review", "not_found", "找不到该复查/复核申请", "no such review request")
+    return do_decide_review(request.user, review, request.POST.get("outcome", ""), request.POST.get("opinion", ""))
+
+
 MATTER_ACTIONS = {"decide": (_decide, _("受理决定已记录")), "repeat": (_repeat, _("已确认为重复信访")),
-                  "extend": (_extend, _("办理期限已延长"))}
+                  "extend": (_extend, _("办理期限已延长")), "reply": (_reply, _("答复意见已记录")),
+                  "review": (_review, _("复查/复核申请已登记")), "review-decide": (_review_decide, _("复查/复核意见已记录"))}
 
 
 @require_POST
