@@ -201,7 +201,7 @@ SPECS = {s.route: s for s in [
     S("console/command/", roles=COMMAND, html=True), S("console/command/preview/", roles=COMMAND, html=True),
     S("console/command/file/", roles=COMMAND, html=True),
     # petition desk (信访): registration form, and the person's file (a missing person: 404 for the desk)
-    S("console/petitions/", roles=COMMAND, html=True), S("console/petitions/new/", roles=COMMAND, html=True),
+    S("console/petitions/", roles=COMMAND, html=True), S("console/petitions/measures/", roles=EVALUATION, html=True), S("console/petitions/new/", roles=COMMAND, html=True),
     S("console/petitions/person/<int:pk>/", roles=COMMAND, html=True, in_scope_refused=404,
       make=lambda w, k: f"/console/petitions/person/{MISSING_ID}/"),
     S("console/petitions/<str:number>/print/<slug:kind>/", roles=COMMAND, html=True, in_scope_refused=404,

@@ -179,3 +179,14 @@ def test_the_desk_records_the_reply_and_a_review_from_the_panel(desk):
                                                              "opinion": "责成重新办理"}).status_code == 302
     review.refresh_from_db()
     assert review.outcome == "changed" and "登记复核申请" in c.get(f"/console/command/case/{n}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_measures_page_shows_counts_beside_rates_and_refuses_a_bad_date(desk):
+    c = page_client(desk)
+    c.post("/console/petitions/new/", FORM)
+    body = c.get("/console/petitions/measures/").content.decode()
+    assert "测试镇" in body and "0%（0/1）" in body and "暂无数据" in body  # repeat rate 0/1; nothing accepted yet
+    resp = c.get("/console/petitions/measures/?start=2026-13-01")
+    assert resp.status_code == 400 and 'data-error-field="period_start"' in resp.content.decode()
+    assert page_client(make_user("wall", Role.MONITOR)).get("/console/petitions/measures/").status_code == 200

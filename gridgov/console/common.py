@@ -106,6 +106,7 @@ def nav_for(user):
 
         if available():
             links.append(("rankings", _("考核排名"), reverse("console-rankings")))
+        links.append(("petition-measures", _("信访指标"), _url("petition-measures")))
     return [link for link in links if link[2]]
 
 

@@ -1,5 +1,6 @@
 """Petition pages for the reception desk and the command centre (thin: parse, authorise, call the actions)."""
 import uuid
+from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -91,6 +92,22 @@ def queue_page(request):
     rows = desk_queue(timezone.now(), clock=clock, query=query)
     return page(request, "petitions/queue.html", {"rows": rows, "clock": clock, "q": query,
                                                   "clocks": CLOCKS}, active="petition")
+
+
+MEASURE_ROLES = {Role.DISPATCHER, Role.ADMIN, Role.MONITOR, Role.LEADER}
+
+
+@roles_required(MEASURE_ROLES)
+def measures_page(request):
+    """初信初访一次性化解率, 复访率, 越级访率, 满意率 per street for a period (default: the last 90 days)."""
+    from gridgov.evaluation.petition_metrics import petition_figures
+
+    today = timezone.localdate()
+    start = request.GET.get("start") or (today - timedelta(days=89)).isoformat()
+    end = request.GET.get("end") or today.isoformat()
+    rows, error = attempt(petition_figures, start, end)
+    return page(request, "petitions/measures.html", {"rows": rows or [], "error": error, "start": start, "end": end},
+                status=error.status if error else 200, active="petition")
 
 
 @roles_required(STAFF)
