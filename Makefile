@@ -43,6 +43,7 @@ seed:
 	@$(PY) manage.py seed_routing
 	@$(PY) manage.py seed_load --cases 20000 --days 120 --if-empty
 	@$(PY) manage.py seed_petitions --if-empty
+	@$(PY) manage.py build_basemap --if-empty
 	@$(PY) manage.py create_demo_accounts
 
 serve:

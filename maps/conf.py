@@ -1,8 +1,9 @@
 """Map-wall settings. Each can be set in Django settings or, failing that, in the environment.
 
-Base map (none by default: county networks often have no internet; grid outlines are the map):
+Base map (offline by default: county networks often have no internet):
 
-    GRIDGOV_MAPWALL_BASEMAP      none | tianditu | xyz
+    GRIDGOV_MAPWALL_BASEMAP      offline (default: the project's own vector base map, gridgov.basemap) |
+                                 none (grid outlines only) | tianditu | xyz
     GRIDGOV_TIANDITU_TK          Tianditu key (tianditu): vector + annotation tiles in Web Mercator
     GRIDGOV_MAPWALL_XYZ_URL      any XYZ template, e.g. http://10.0.0.5/tiles/{z}/{x}/{y}.png (xyz)
     GRIDGOV_MAPWALL_XYZ_DATUM    wgs84 (default) | gcj02 — gcj02 for AMap/Tencent-style tiles: the wall then
@@ -22,7 +23,7 @@ def _get(name, default):
 
 
 def basemap():
-    kind = str(_get("GRIDGOV_MAPWALL_BASEMAP", "none")).lower()
+    kind = str(_get("GRIDGOV_MAPWALL_BASEMAP", "offline")).lower()
     tk = str(_get("GRIDGOV_TIANDITU_TK", ""))
     if kind == "tianditu" and tk:
         base = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s" \
@@ -34,7 +35,9 @@ def basemap():
         datum = str(_get("GRIDGOV_MAPWALL_XYZ_DATUM", "wgs84")).lower()
         return {"kind": "xyz", "datum": "gcj02" if datum == "gcj02" else "wgs84", "subdomains": "abc",
                 "layers": [url]}
-    return {"kind": "none", "datum": "wgs84", "subdomains": "", "layers": []}
+    if kind == "none":
+        return {"kind": "none", "datum": "wgs84", "subdomains": "", "layers": []}
+    return {"kind": "offline", "datum": "wgs84", "subdomains": "", "layers": []}
 
 
 def poll_seconds():

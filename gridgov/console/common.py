@@ -107,7 +107,23 @@ def nav_for(user):
         if available():
             links.append(("rankings", _("考核排名"), reverse("console-rankings")))
         links.append(("petition-measures", _("信访指标"), _url("petition-measures")))
+    links += _app_links(role)
     return [link for link in links if link[2]]
+
+
+NAV_APPS = ("gridgov.backlog", "gridgov.risk", "gridgov.patrol", "gridgov.bulletins")
+
+
+def _app_links(role):
+    """Links of the apps that define nav.links(role) -> [(key, label, url)], each app deciding for its roles."""
+    import importlib
+    import importlib.util
+
+    out = []
+    for app in NAV_APPS:
+        if apps.is_installed(app) and importlib.util.find_spec(app + ".nav"):
+            out += importlib.import_module(app + ".nav").links(role)
+    return out
 
 
 def notifications_config(user):

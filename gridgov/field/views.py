@@ -30,6 +30,7 @@ from .strings import js_strings
 SHELL_STATIC = [
     "field/field.css", "field/common.js", "field/outbox.js", "field/report.js", "field/mine.js",
     "field/icon-192.png", "vendor/idb/idb.umd.js", "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
+    "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js", "basemap/basemap.js", "basemap/basemap.css",
 ]
 SW_SOURCE = "field/sw.js"
 SCOPE = "/field/"

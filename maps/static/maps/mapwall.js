@@ -51,6 +51,7 @@
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
   (function basemap() {
     var b = CFG.basemap;
+    if (b.kind === "offline" && window.GGBasemap) { window.GGBasemap.add(map, { theme: "dark", labelClass: "wall-label", villageZoom: 12 }); return; }
     if (!b.layers.length) return;
     map.createPane("base").style.zIndex = 150;
     b.layers.forEach(function (url) {

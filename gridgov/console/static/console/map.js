@@ -13,6 +13,7 @@
 
   const map = L.map(node, { attributionControl: CFG.tiles.length > 0, zoomSnap: 0.5 });
   CFG.tiles.forEach((t) => L.tileLayer(t.url, Object.assign({ maxZoom: CFG.max_zoom }, t.options)).addTo(map));
+  if (!CFG.tiles.length && window.GGBasemap) window.GGBasemap.add(map, { theme: "light" });  // offline base map
 
   const pinIcon = L.divIcon({ className: "pin", html: "<span></span>", iconSize: [32, 34], iconAnchor: [16, 32] });
   let marker = null;

@@ -28,6 +28,8 @@
   const map = L.map("map", { zoomControl: false, attributionControl: CFG.map.tiles.length > 0 });
   L.control.zoom({ position: "topright", zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(map);
   CFG.map.tiles.forEach((tile) => L.tileLayer(tile.url, Object.assign({ maxZoom: CFG.map.max_zoom }, tile.options)).addTo(map));
+  // no configured tile server: the offline base map served by the project (roads, water, place names)
+  if (!CFG.map.tiles.length && window.GGBasemap) window.GGBasemap.add(map, { theme: "light" });
   if (CFG.map.extent) {
     const e = CFG.map.extent;
     map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { maxZoom: 16 });
