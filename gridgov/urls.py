@@ -17,6 +17,7 @@ api_v1 = [
     path("grids/<str:code>/", grids_api.grid_detail_view, name="grid-detail"),
     path("", include("gridgov.cases.urls")),
     path("maps/", include(maps_urls.api_urlpatterns)),
+    path("geo/", include("gridgov.basemap.urls")),
     path("", include("gridgov.dispatch.urls")),
     path("", include("gridgov.gisexport.urls")),
     path("", include("gridgov.classify.urls")),
@@ -39,6 +40,11 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("citizen/", include("gridgov.citizen.urls")),
+    # the newer apps own their full paths (console/<app>/..., api/v1/<app>/...)
+    path("", include("gridgov.bulletins.urls")),
+    path("", include("gridgov.backlog.urls")),
+    path("", include("gridgov.risk.urls")),
+    path("", include("gridgov.patrol.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),  # init script not inline (CSP)
     # Redoc injects inline <style> elements (styled-components), which the CSP refuses: Swagger UI instead.

@@ -72,6 +72,7 @@ class World:
     suspension: int = 0
     open311_token: str = ""
     receipt: str = ""
+    extra: dict = field(default_factory=dict)  # kind -> {key: object}, built by tests/access_rules
 
 
 CASE_GRID = {"A": N1, "B": N2, "C": S2, "D": S1, "E": S1}

@@ -31,6 +31,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 
 from gridgov.cases.models import Case
+from tests import access_rules
 from tests.access_world import (CAN_REPORT, COMMAND, CONSOLE_RESPONDERS, COUNTS, EVALUATION, FOUND, MISSING_ID,
                                 MISSING_NUMBER, N1, N1_POINT, PHOTO_CASE, PII, PRINTERS, READ_ONLY, REFUSED, ROLES,
                                 SEE_ALL, SIGNED_IN, VERIFIERS, WALL, body_text, body_text_bytes, build_access_world,
@@ -52,7 +53,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
-                yield build_access_world()
+                w = build_access_world()
+                access_rules.build(w)
+                yield w
             finally:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
@@ -147,6 +150,10 @@ SPECS = {s.route: s for s in [
     S("api/v1/grids/locate/", reference=True, query={"lon": N1_POINT[0], "lat": N1_POINT[1]}),
     S("api/v1/grids/", reference=True),
     S("api/v1/grids/<str:code>/", reference=True, make=lambda w, k: f"/api/v1/grids/{N1}/"),
+    # offline base map (no personal data): every signed-in role
+    S("api/v1/geo/tiles/<int:z>/<int:x>/<int:y>.pbf", reference=True, make=lambda w, k: "/api/v1/geo/tiles/%d/%d/%d.pbf" % TILE),
+    S("api/v1/geo/places.geojson", reference=True),
+    S("api/v1/geo/reverse/", reference=True, query={"lon": N1_POINT[0], "lat": N1_POINT[1]}),
     # dispatch
     *[S(f"api/v1/cases/<str:number>/{a}/", objects="case", method="post", write=True, scope=case_in, in_scope_refused=-1,
         make=lambda w, k, a=a: f"/api/v1/cases/{cnum(w, k)}/{a}/") for a in ("whistle", "file", "escalate", "close")],
@@ -224,6 +231,7 @@ SPECS = {s.route: s for s in [
     S("accounts/password_change/", html=True, reference=True),
     S("accounts/password_change/done/", html=True, reference=True),
 ]}
+SPECS.update({s.route: s for s in access_rules.specs(S)})  # the newer apps' rules, one file each
 # The login page, and citizens' and client systems' endpoints: anyone may call them. Each is still checked
 # for personal data (test_public_endpoints_reveal_nothing_personal).
 PUBLIC = {
@@ -333,7 +341,8 @@ FULL = os.environ.get("ACCESS_MATRIX_FULL") == "1"
 OBJECTS = {"": [None], "case": [None, "A", "B"] + (["C", "D", "E"] if FULL else []),
            "dispatch": [None, "A_cg", "B_hw"] + (["A_gaj", "A_scjg"] if FULL else []),
            "photo": [None, "A_report", "A_after", "B_after"] + (["B_report"] if FULL else []),
-           "notification": [None, "cg", "hw", "dispatcher"], "suspension": [None, "A_gaj"]}
+           "notification": [None, "cg", "hw", "dispatcher"], "suspension": [None, "A_gaj"],
+           **access_rules.objects()}
 # Endpoints whose answer does not depend on scope (reference data, page shells): every kind of role, not
 # every role, in the quick matrix (the content check still runs on each answer).
 KINDS = ROLES if FULL else ["anon", "worker", "cg", "monitor"]

@@ -1,0 +1,2 @@
+"""URLs of gridgov.risk, included at the site root (gridgov/urls.py): full paths here (console/..., api/v1/...)."""
+urlpatterns = []
